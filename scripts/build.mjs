@@ -1,0 +1,36 @@
+// Bundles podvisor with esbuild into dist/: the CLI, the server kit (podvisor/server) and the reference
+// server. Code split, so what loads after the server's spawn (pino, prom-client, the Kubernetes client)
+// costs nothing before it. koffi stays external: it is a native addon.
+import { build } from 'esbuild';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const entryPoints = Object.fromEntries(
+  Object.entries({
+    podvisor: 'src/cli/podvisor.ts',
+    server: 'src/server/index.ts',
+    'reference-server': 'src/reference-server/main.ts',
+  }).filter(([, path]) => existsSync(join(root, path))),
+);
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints,
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  chunkNames: 'chunks/[name]-[hash]',
+  external: ['koffi'],
+  define: { PODVISOR_VERSION: JSON.stringify(version) },
+  // Some dependencies are CommonJS and call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __podvisorCreateRequire } from 'node:module'; const require = __podvisorCreateRequire(import.meta.url);" },
+  legalComments: 'none',
+  logLevel: 'warning',
+});

@@ -1,0 +1,95 @@
+import { fileURLToPath } from 'node:url';
+import { loadSettings } from '../config/load-settings.ts';
+import type { Prefs, PrefsResult } from '../config/prefs.ts';
+import type { ReadinessCheck } from '../config/readiness-setting.ts';
+import type { Settings } from '../config/settings.ts';
+import { createServerOutput } from '../output/create-server-output.ts';
+import { FORWARDED_SIGNALS, IGNORED_SIGNALS, Supervisor } from '../supervisor/supervisor.ts';
+import { Supervision } from '../supervisor/supervision.ts';
+import { parseArguments } from './arguments.ts';
+import { reportConfigurationErrors } from './config-error.ts';
+import { helpText } from './help.ts';
+import { VERSION } from './version.ts';
+
+/** Where the bundle keeps the reference streaming server (SPEC §9), next to podvisor itself. */
+const REFERENCE_SERVER = fileURLToPath(new URL('./reference-server.js', import.meta.url));
+
+/**
+ * podvisor's start-up, in the order that keeps the server's start fast: configuration, the server's spawn,
+ * and only then the observers (pino, prom-client, the HTTP port, the Kubernetes client).
+ */
+export async function main(argv: readonly string[], environment: NodeJS.ProcessEnv): Promise<number> {
+  const parsed = parseArguments(argv);
+  if (parsed.help) {
+    process.stdout.write(helpText(VERSION));
+    return 0;
+  }
+  if (parsed.version) {
+    process.stdout.write(`podvisor ${VERSION}\n`);
+    return 0;
+  }
+  const loaded = loadSettings(environment, parsed.flagValues);
+  const errors = [...parsed.errors, ...(loaded.ok ? [] : loaded.errors)];
+  let initialPrefs: Prefs = { autoRestart: undefined };
+  let readPrefs: ((path: string) => Promise<PrefsResult>) | undefined;
+  if (loaded.ok && loaded.settings.prefsFile !== undefined) {
+    // The YAML parser is loaded only when there is a prefs file to read.
+    ({ readPrefs } = await import('../config/prefs.ts'));
+    const prefs = await readPrefs(loaded.settings.prefsFile);
+    if (prefs.ok) initialPrefs = prefs.prefs;
+    else errors.push(`PODVISOR_PREFS_FILE=${JSON.stringify(loaded.settings.prefsFile)}: ${prefs.message}`);
+  }
+  if (!loaded.ok || errors.length > 0) {
+    reportConfigurationErrors(errors);
+    return 2;
+  }
+  const settings = loaded.settings;
+  const usesReferenceServer = parsed.command.length === 0;
+  const command = usesReferenceServer ? [process.execPath, REFERENCE_SERVER] : parsed.command;
+  const readiness: ReadinessCheck = usesReferenceServer && settings.readiness.kind === 'auto' ? { kind: 'kit' } : settings.readiness;
+
+  if (process.pid !== 1) {
+    // Before the spawn, so that even the server's earliest orphans come to us.
+    const { becomeSubreaper } = await import('../pid1/subreaper.ts');
+    becomeSubreaper();
+  }
+
+  const supervision = new Supervision({ holdEvents: true });
+  const ownChildren = new Set<number>();
+  const output = createServerOutput(settings);
+  const prefsFile = settings.prefsFile;
+  const supervisor = new Supervisor({
+    settings,
+    command,
+    readiness,
+    supervision,
+    output: output.factory,
+    environment: serverEnvironment(environment, settings),
+    readPrefs: prefsFile === undefined || readPrefs === undefined ? undefined : () => (readPrefs as (path: string) => Promise<PrefsResult>)(prefsFile),
+    initialPrefs,
+    ownChildren,
+  });
+  installSignalHandlers(supervisor);
+  const finished = supervisor.run();
+
+  const { startObservers } = await import('../observers/start-observers.ts');
+  const observers = await startObservers({ settings, supervision, supervisor, ownChildren, logDestination: output.logDestination });
+  supervision.release();
+  const status = await finished;
+  await observers.close();
+  return status;
+}
+
+function installSignalHandlers(supervisor: Supervisor): void {
+  process.on('SIGTERM', () => supervisor.requestShutdown('SIGTERM'));
+  process.on('SIGQUIT', () => supervisor.requestShutdown('SIGQUIT'));
+  process.on('SIGINT', () => supervisor.requestRestart());
+  process.on('SIGHUP', () => supervisor.reload());
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, () => supervisor.forward(signal));
+  for (const signal of IGNORED_SIGNALS) process.on(signal, () => {});
+}
+
+/** The server inherits podvisor's environment, plus the drain time the kit needs to honour. */
+function serverEnvironment(environment: NodeJS.ProcessEnv, settings: Settings): NodeJS.ProcessEnv {
+  return { ...environment, PODVISOR_DRAIN_SECONDS: String(settings.drainSeconds) };
+}

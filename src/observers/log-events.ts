@@ -1,0 +1,65 @@
+import { describeExit } from '../supervisor/exit-status.ts';
+import type { SupervisionEvent } from '../supervisor/events.ts';
+import type { SupervisionListener } from '../supervisor/supervision.ts';
+import type { Logger } from './logger.ts';
+
+/** The longest fatal line quoted in a log line or an Event. */
+export const QUOTED_LINE_LIMIT = 512;
+
+export function truncateLine(line: string, limit = QUOTED_LINE_LIMIT): string {
+  return line.length <= limit ? line : `${line.slice(0, limit)}…`;
+}
+
+/** Turns supervision events into podvisor's own log lines. */
+export function logEvents(logger: Logger): SupervisionListener {
+  return (event: SupervisionEvent, snapshot) => {
+    switch (event.type) {
+      case 'transition':
+        logger.debug({ from: event.from, to: event.to }, 'state changed');
+        break;
+      case 'server_spawned':
+        logger.info({ serverPid: event.pid, command: event.command, restarts: snapshot.restarts }, 'server started');
+        break;
+      case 'server_spawn_failed':
+        logger.error({ command: event.command, exitStatus: event.status }, event.message);
+        break;
+      case 'server_exited':
+        logger.info({ serverPid: event.pid, code: event.exit.code, signal: event.exit.signal, ranForMs: event.ranForMs }, `server ended (${describeExit(event.exit)})`);
+        break;
+      case 'restart_scheduled':
+        logger.warn({ reason: event.reason, cause: truncateLine(event.cause), delayMs: event.delayMs, restarts: snapshot.restarts }, 'restarting the server');
+        break;
+      case 'gave_up':
+        logger.error({ restarts: event.restarts, intervalMs: event.intervalMs, exitStatus: event.exitStatus }, 'start limit reached: giving up');
+        break;
+      case 'shutdown_started':
+        logger.info({ signal: event.signal }, 'shutting down');
+        break;
+      case 'drain_finished':
+        (event.outcome === 'drained' ? logger.info : logger.warn).call(logger, { outcome: event.outcome, seconds: event.seconds }, event.outcome === 'drained' ? 'server drained' : 'drain deadline passed: process group killed');
+        break;
+      case 'prefs_reloaded':
+        logger.info({ autoRestart: event.autoRestart, trigger: event.trigger }, 'prefs reloaded');
+        break;
+      case 'prefs_rejected':
+        logger.warn(event.message);
+        break;
+      case 'fatal_reported':
+        logger.error({ source: event.source, stream: event.stream, line: truncateLine(event.line) }, 'the server reported a fatal error');
+        break;
+      case 'signal_forwarded':
+        logger.debug({ signal: event.signal, serverPid: event.pid }, 'signal forwarded');
+        break;
+      case 'orphan_reaped':
+        logger.debug({ orphanPid: event.pid }, 'orphan reaped');
+        break;
+      case 'supervisor_exiting':
+        logger.info({ exitStatus: event.status, why: event.why }, 'podvisor exiting');
+        break;
+      case 'restart_began':
+      case 'sessions_changed':
+      case 'log_line':
+        break;
+    }
+  };
+}

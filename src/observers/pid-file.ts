@@ -1,0 +1,22 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import type { SupervisionListener } from '../supervisor/supervision.ts';
+
+/**
+ * The seed's pid file: written while the server runs, two lines (podvisor's pid, then the server's),
+ * removed when the server is gone. Failures are reported once through `onError`, never fatal.
+ */
+export function pidFile(path: string, onError: (message: string) => void): SupervisionListener {
+  let reported = false;
+  const attempt = (what: string, action: () => void): void => {
+    try {
+      action();
+    } catch (error) {
+      if (!reported) onError(`cannot ${what} pid file ${path}: ${(error as Error).message}`);
+      reported = true;
+    }
+  };
+  return (event) => {
+    if (event.type === 'server_spawned') attempt('write', () => writeFileSync(path, `${process.pid}\n${event.pid}\n`));
+    if (event.type === 'server_exited' || event.type === 'supervisor_exiting') attempt('remove', () => rmSync(path, { force: true }));
+  };
+}

@@ -1,0 +1,30 @@
+import type { Readable } from 'node:stream';
+import type { OutputStream } from '../supervisor/events.ts';
+
+/** What the output path tells the supervisor about the server's lines (the error-log rule, counting). */
+export interface OutputHandlers {
+  /** A line at or above the fatal threshold; called for the first such line of a burst as well as the rest. */
+  onFatalLine(stream: OutputStream, line: string): void;
+  /** Every complete line with its classified level, for podvisor_log_lines_total. */
+  onLine(stream: OutputStream, level: string): void;
+}
+
+/**
+ * How one server process's stdout and stderr reach podvisor's. `inherit` hands the server podvisor's own
+ * descriptors (zero cost, nothing inspected); `pipe` passes every byte through podvisor.
+ */
+export interface ServerOutput {
+  readonly stdout: 'inherit' | 'pipe';
+  readonly stderr: 'inherit' | 'pipe';
+  /** Takes the server's pipes (null when inherited); resolves once both have ended and been written out. */
+  attach(stdout: Readable | null, stderr: Readable | null): Promise<void>;
+}
+
+export type ServerOutputFactory = (handlers: OutputHandlers) => ServerOutput;
+
+/** The server writes straight to podvisor's stdout and stderr. */
+export const inheritOutput: ServerOutputFactory = () => ({
+  stdout: 'inherit',
+  stderr: 'inherit',
+  attach: async () => {},
+});

@@ -1,0 +1,46 @@
+import type { SupervisionState } from './states.ts';
+
+/** Why podvisor starts the server again (the `reason` label of podvisor_server_restarts_total). */
+export const RESTART_REASONS = ['exit_code', 'signal', 'fatal_log', 'fatal_error', 'sigint', 'readiness_timeout'] as const;
+export type RestartReason = (typeof RESTART_REASONS)[number];
+
+/** How a server process ended: an exit code, or the signal that killed it. */
+export interface ServerExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export type OutputStream = 'stdout' | 'stderr';
+
+/**
+ * Everything observers (logs, metrics, HTTP, Kubernetes, pid file) can learn about supervision.
+ * The supervisor emits these; observers never change supervision.
+ */
+export type SupervisionEvent =
+  | { readonly type: 'transition'; readonly from: SupervisionState; readonly to: SupervisionState }
+  | { readonly type: 'server_spawned'; readonly pid: number; readonly command: readonly string[] }
+  | { readonly type: 'server_spawn_failed'; readonly command: readonly string[]; readonly message: string; readonly status: number }
+  | { readonly type: 'server_exited'; readonly pid: number; readonly exit: ServerExit; readonly ranForMs: number }
+  | {
+      readonly type: 'restart_scheduled';
+      readonly reason: RestartReason;
+      readonly delayMs: number;
+      /** Human-readable cause: "exit code 3", "signal SIGSEGV", the fatal line, … */
+      readonly cause: string;
+    }
+  | { readonly type: 'restart_began' }
+  | { readonly type: 'gave_up'; readonly restarts: number; readonly intervalMs: number; readonly exitStatus: number }
+  | { readonly type: 'shutdown_started'; readonly signal: NodeJS.Signals }
+  | { readonly type: 'drain_finished'; readonly outcome: 'drained' | 'killed'; readonly seconds: number }
+  | { readonly type: 'prefs_reloaded'; readonly autoRestart: boolean; readonly trigger: 'sighup' | 'restart' }
+  | { readonly type: 'prefs_rejected'; readonly message: string }
+  | { readonly type: 'fatal_reported'; readonly source: 'log' | 'kit'; readonly line: string; readonly stream?: OutputStream }
+  | { readonly type: 'signal_forwarded'; readonly signal: NodeJS.Signals; readonly pid: number }
+  | { readonly type: 'orphan_reaped'; readonly pid: number }
+  | { readonly type: 'sessions_changed'; readonly count: number }
+  | { readonly type: 'log_line'; readonly stream: OutputStream; readonly level: string }
+  | { readonly type: 'supervisor_exiting'; readonly status: number; readonly why: string };
+
+export type SupervisionEventType = SupervisionEvent['type'];
+
+export type EventOf<T extends SupervisionEventType> = Extract<SupervisionEvent, { type: T }>;

@@ -1,0 +1,103 @@
+import type { ServerExit, SupervisionEvent } from './events.ts';
+import type { SupervisionState } from './states.ts';
+import { nextState, type StateInput } from './transitions.ts';
+
+/** What is true of supervision right now. Observers read it; only the supervisor writes it. */
+export interface SupervisionSnapshot {
+  readonly state: SupervisionState;
+  /** The server's pid while a server process exists. */
+  readonly pid: number | undefined;
+  /** Restarts since podvisor started (every reason). */
+  readonly restarts: number;
+  readonly lastExit: ServerExit | undefined;
+  /** When the current server was spawned (ms since the epoch). */
+  readonly serverStartedAt: number | undefined;
+  /** The restart delay now pending, in ms (0 when none). */
+  readonly backoffMs: number;
+  /** Sessions reported by a server built on the kit; undefined for other servers. */
+  readonly sessions: number | undefined;
+  readonly supervisorStartedAt: number;
+}
+
+export type SupervisionListener = (event: SupervisionEvent, snapshot: SupervisionSnapshot) => void;
+
+/**
+ * The one state machine: the current state (changed only through the transition table) and the
+ * facts that go with it, plus the observers that are told of every change.
+ */
+export class Supervision {
+  #snapshot: SupervisionSnapshot;
+  readonly #listeners = new Set<SupervisionListener>();
+  /** Events kept while observers are still loading (podvisor spawns the server before loading them). */
+  #held: Array<[SupervisionEvent, SupervisionSnapshot]> | undefined;
+
+  constructor(options: { readonly holdEvents?: boolean; readonly now?: number } = {}) {
+    const now = options.now ?? Date.now();
+    this.#held = options.holdEvents === true ? [] : undefined;
+    this.#snapshot = {
+      state: 'stopped',
+      pid: undefined,
+      restarts: 0,
+      lastExit: undefined,
+      serverStartedAt: undefined,
+      backoffMs: 0,
+      sessions: undefined,
+      supervisorStartedAt: now,
+    };
+  }
+
+  get snapshot(): SupervisionSnapshot {
+    return this.#snapshot;
+  }
+
+  get state(): SupervisionState {
+    return this.#snapshot.state;
+  }
+
+  /** Registers an observer; returns a function that removes it. */
+  observe(listener: SupervisionListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Applies `input`; returns whether the state changed. */
+  apply(input: StateInput): boolean {
+    const from = this.#snapshot.state;
+    const to = nextState(from, input);
+    if (to === undefined) return false;
+    this.#snapshot = { ...this.#snapshot, state: to };
+    this.emit({ type: 'transition', from, to });
+    return true;
+  }
+
+  /** Records facts that are not a state change (pid, restarts, back-off, sessions…). */
+  update(patch: Partial<Omit<SupervisionSnapshot, 'state' | 'supervisorStartedAt'>>): void {
+    this.#snapshot = { ...this.#snapshot, ...patch };
+  }
+
+  /** Delivers the events held so far to the observers now registered, and stops holding. */
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const [event, snapshot] of held) this.#deliver(event, snapshot);
+  }
+
+  emit(event: SupervisionEvent): void {
+    if (this.#held !== undefined) {
+      this.#held.push([event, this.#snapshot]);
+      return;
+    }
+    this.#deliver(event, this.#snapshot);
+  }
+
+  #deliver(event: SupervisionEvent, snapshot: SupervisionSnapshot): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event, snapshot);
+      } catch (error) {
+        // An observer's bug must never stop supervision; report it once on stderr and go on.
+        process.stderr.write(`podvisor: observer failed on ${event.type}: ${String(error)}\n`);
+      }
+    }
+  }
+}
