@@ -57,6 +57,7 @@ export function logEvents(logger: Logger): SupervisionListener {
         logger.info({ exitStatus: event.status, why: event.why }, 'podvisor exiting');
         break;
       case 'restart_began':
+      case 'kubernetes_event':
       case 'sessions_changed':
       case 'log_line':
         break;

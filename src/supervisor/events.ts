@@ -39,7 +39,9 @@ export type SupervisionEvent =
   | { readonly type: 'orphan_reaped'; readonly pid: number }
   | { readonly type: 'sessions_changed'; readonly count: number }
   | { readonly type: 'log_line'; readonly stream: OutputStream; readonly level: string }
-  | { readonly type: 'supervisor_exiting'; readonly status: number; readonly why: string };
+  | { readonly type: 'supervisor_exiting'; readonly status: number; readonly why: string }
+  /** The Kubernetes observer's outcome for one Event (podvisor_kubernetes_events_total{reason,result}). */
+  | { readonly type: 'kubernetes_event'; readonly reason: string; readonly result: string };
 
 export type SupervisionEventType = SupervisionEvent['type'];
 
