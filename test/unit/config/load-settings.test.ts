@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadSettings } from '../../../src/config/load-settings.ts';
+
+describe('loadSettings: defaults', () => {
+  it('reads every default of SPEC §1–§10', () => {
+    const result = loadSettings({}, {});
+    assert.ok(result.ok);
+    const { settings } = result;
+    assert.equal(settings.restartPolicy, 'dss');
+    assert.equal(settings.restartDelayMs, 1000);
+    assert.equal(settings.drainSeconds, 5);
+    assert.equal(settings.httpPort, 9464);
+    assert.equal(settings.httpHost, '0.0.0.0');
+    assert.equal(settings.logLevel, 'info');
+    assert.equal(settings.readinessTimeoutMs, 60000);
+    assert.deepEqual(settings.readiness, { kind: 'auto' });
+    assert.deepEqual(settings.restartOnLog, { kind: 'level', threshold: 'fatal' });
+    assert.equal(settings.kubernetes, 'auto');
+    assert.equal(settings.statusIntervalSeconds, 0);
+    assert.equal(settings.pidFile, undefined);
+    assert.equal(settings.prefsFile, undefined);
+  });
+  it('a flag overrides the environment', () => {
+    const result = loadSettings({ PODVISOR_DRAIN_SECONDS: '9' }, { PODVISOR_DRAIN_SECONDS: '2.5' });
+    assert.ok(result.ok);
+    assert.equal(result.settings.drainSeconds, 2.5);
+  });
+  it('parses the structured settings', () => {
+    const result = loadSettings(
+      { PODVISOR_READINESS: 'tcp:8080', PODVISOR_RESTART_ON_LOG: 'regex:^BOOM', PODVISOR_AUTO_RESTART: 'false' },
+      { PODVISOR_HTTP_PORT: '0' },
+    );
+    assert.ok(result.ok);
+    assert.deepEqual(result.settings.readiness, { kind: 'tcp', host: '127.0.0.1', port: 8080 });
+    assert.equal(result.settings.restartOnLog.kind, 'regex');
+    assert.equal(result.settings.autoRestart, false);
+    assert.equal(result.settings.httpPort, 0);
+    const http = loadSettings({ PODVISOR_READINESS: 'http://127.0.0.1:8080/ready' }, {});
+    assert.ok(http.ok);
+    assert.equal(http.settings.readiness.kind === 'http' && http.settings.readiness.url.href, 'http://127.0.0.1:8080/ready');
+  });
+});
+
+describe('loadSettings: twenty kinds of bad configuration, each named with its value and what is accepted', () => {
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    ['unknown policy', { PODVISOR_RESTART_POLICY: 'sometimes' }, /PODVISOR_RESTART_POLICY="sometimes".*accepted: dss \| always \| on-failure \| never/],
+    ['negative delay', { PODVISOR_RESTART_DELAY_MS: '-5' }, /PODVISOR_RESTART_DELAY_MS="-5".*integer ≥ 0/],
+    ['fractional delay', { PODVISOR_RESTART_DELAY_MS: '1.5' }, /PODVISOR_RESTART_DELAY_MS="1.5"/],
+    ['delay that is a word', { PODVISOR_RESTART_DELAY_MS: 'soon' }, /PODVISOR_RESTART_DELAY_MS="soon"/],
+    ['negative drain', { PODVISOR_DRAIN_SECONDS: '-3' }, /PODVISOR_DRAIN_SECONDS="-3".*number ≥ 0/],
+    ['port out of range', { PODVISOR_HTTP_PORT: '70000' }, /PODVISOR_HTTP_PORT="70000".*0–65535/],
+    ['negative port', { PODVISOR_HTTP_PORT: '-1' }, /PODVISOR_HTTP_PORT="-1"/],
+    ['unknown log level', { PODVISOR_LOG_LEVEL: 'loud' }, /PODVISOR_LOG_LEVEL="loud".*fatal \| error/],
+    ['unknown log rule', { PODVISOR_RESTART_ON_LOG: 'warn' }, /PODVISOR_RESTART_ON_LOG="warn".*regex:<pattern>/],
+    ['regex that does not compile', { PODVISOR_RESTART_ON_LOG: 'regex:([' }, /PODVISOR_RESTART_ON_LOG="regex:\(\[".*does not compile/],
+    ['empty regex', { PODVISOR_RESTART_ON_LOG: 'regex:' }, /the regex is empty/],
+    ['unknown readiness', { PODVISOR_READINESS: 'ping:3' }, /PODVISOR_READINESS="ping:3".*tcp:<port>/],
+    ['readiness port out of range', { PODVISOR_READINESS: 'tcp:0' }, /PODVISOR_READINESS="tcp:0".*1–65535/],
+    ['readiness URL that does not parse', { PODVISOR_READINESS: 'http:not a url' }, /PODVISOR_READINESS="http:not a url".*does not parse/],
+    ['auto restart that is not a boolean', { PODVISOR_AUTO_RESTART: 'yes' }, /PODVISOR_AUTO_RESTART="yes".*true \| false/],
+    ['unknown Kubernetes mode', { PODVISOR_KUBERNETES: 'maybe' }, /PODVISOR_KUBERNETES="maybe".*auto \| on \| off/],
+    ['negative start-limit burst', { PODVISOR_START_LIMIT_BURST: '-1' }, /PODVISOR_START_LIMIT_BURST="-1"/],
+    ['zero start-limit interval', { PODVISOR_START_LIMIT_INTERVAL_MS: '0' }, /PODVISOR_START_LIMIT_INTERVAL_MS="0".*≥ 1/],
+    ['negative status interval', { PODVISOR_STATUS_INTERVAL_SECONDS: '-1' }, /PODVISOR_STATUS_INTERVAL_SECONDS="-1"/],
+    ['back-off maximum below the first delay', { PODVISOR_RESTART_DELAY_MS: '5000', PODVISOR_RESTART_BACKOFF_MAX_MS: '100' }, /PODVISOR_RESTART_BACKOFF_MAX_MS=100 is below PODVISOR_RESTART_DELAY_MS=5000/],
+    ['empty readiness timeout', { PODVISOR_READINESS_TIMEOUT_MS: '' }, /PODVISOR_READINESS_TIMEOUT_MS=""/],
+  ];
+  for (const [name, environment, expected] of cases) {
+    it(name, () => {
+      const result = loadSettings(environment, {});
+      assert.equal(result.ok, false);
+      assert.match(result.ok ? '' : result.errors.join('\n'), expected);
+    });
+  }
+  it('reports every bad setting at once', () => {
+    const result = loadSettings({ PODVISOR_RESTART_POLICY: 'x', PODVISOR_DRAIN_SECONDS: '-1', PODVISOR_HTTP_PORT: '99999' }, { PODVISOR_LOG_LEVEL: 'nope' });
+    assert.equal(result.ok, false);
+    const errors = result.ok ? [] : result.errors;
+    assert.equal(errors.length, 4);
+    assert.match(errors.join('\n'), /PODVISOR_LOG_LEVEL="nope" \(from --log-level\)/);
+  });
+});
