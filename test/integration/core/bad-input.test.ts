@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { eventually, freePort, message, startPodvisor } from '../../helpers/podvisor-process.ts';
+
+const scratch = (): string => mkdtempSync(join(tmpdir(), 'podvisor-bad-'));
+
+describe('bad input gets a clear error and no restart loop', () => {
+  it('a command that does not exist: exit 127, named, started once', async () => {
+    const podvisor = startPodvisor({ command: ['/nonexistent/server', '--flag'] });
+    assert.equal(await podvisor.exited(), 127);
+    const error = podvisor.logs.find((line) => line.level === 50);
+    assert.match(error?.msg ?? '', /"\/nonexistent\/server" was not found/);
+    assert.equal(podvisor.logs.filter(message('restarting the server')).length, 0);
+  });
+
+  it('a command that is not executable: exit 126, named', async () => {
+    const file = join(scratch(), 'server.sh');
+    writeFileSync(file, '#!/bin/sh\nexit 0\n');
+    chmodSync(file, 0o644);
+    const podvisor = startPodvisor({ command: [file] });
+    assert.equal(await podvisor.exited(), 126);
+    assert.match(podvisor.logs.find((line) => line.level === 50)?.msg ?? '', /is not executable/);
+  });
+
+  it('a directory as the command: exit 126', async () => {
+    const podvisor = startPodvisor({ command: [scratch()] });
+    assert.equal(await podvisor.exited(), 126);
+  });
+
+  it('a server that exits before podvisor finished starting it is still seen', async () => {
+    for (const [code, expected] of [['0', 0], ['255', 255]] as const) {
+      const podvisor = startPodvisor({ command: ['sh', '-c', `exit ${code}`] });
+      assert.equal(await podvisor.exited(), expected);
+    }
+  });
+
+  it('bad configuration: every bad setting in one message, exit 2, nothing started', async () => {
+    const marker = join(scratch(), 'started');
+    const podvisor = startPodvisor({
+      args: ['--restart-policy', 'sometimes', '--bogus-flag', 'x'],
+      env: { PODVISOR_DRAIN_SECONDS: '-3', PODVISOR_HTTP_PORT: '99999' },
+      command: ['sh', '-c', `touch ${marker}`],
+    });
+    assert.equal(await podvisor.exited(), 2);
+    const line = podvisor.logs[0];
+    assert.equal(podvisor.logs.length, 1);
+    assert.equal(line?.level, 60);
+    for (const expected of [/PODVISOR_RESTART_POLICY="sometimes" \(from --restart-policy\)/, /unknown flag "--bogus-flag"/, /PODVISOR_DRAIN_SECONDS="-3"/, /PODVISOR_HTTP_PORT="99999"/]) {
+      assert.match(line?.msg ?? '', expected);
+    }
+    assert.equal(existsSync(marker), false, 'the server was not started');
+  });
+
+  it('a prefs file that is a directory: exit 2 at start-up, named', async () => {
+    const podvisor = startPodvisor({ env: { PODVISOR_PREFS_FILE: scratch() }, command: ['true'] });
+    assert.equal(await podvisor.exited(), 2);
+    assert.match(podvisor.logs[0]?.msg ?? '', /PODVISOR_PREFS_FILE=.*is a directory, not a file/);
+  });
+
+  it('--help lists every setting with its default', async () => {
+    const podvisor = startPodvisor({ args: ['--help'] });
+    assert.equal(await podvisor.exited(), 0);
+    for (const expected of ['--drain-seconds VALUE  (PODVISOR_DRAIN_SECONDS, default: 5)', 'PODVISOR_RESTART_POLICY', 'PODVISOR_HTTP_PORT', 'PODVISOR_READINESS_TIMEOUT_MS']) {
+      assert.ok(podvisor.stdout().includes(expected), expected);
+    }
+  });
+});
+
+describe('seed details: the pid file and the status line', () => {
+  it('the pid file holds podvisor then the server while it runs, and is removed on exit', async () => {
+    const pidFile = join(scratch(), 'podvisor.pid');
+    const podvisor = startPodvisor({ command: ['sleep', '30'], env: { PODVISOR_PID_FILE: pidFile } });
+    const started = await podvisor.waitForLog(message('server started'));
+    await eventually(() => existsSync(pidFile), 'the pid file');
+    assert.equal(readFileSync(pidFile, 'utf8'), `${podvisor.pid}\n${String(started['serverPid'])}\n`);
+    podvisor.signal('SIGTERM');
+    assert.equal(await podvisor.exited(), 0);
+    assert.equal(existsSync(pidFile), false);
+  });
+
+  it('a status line every PODVISOR_STATUS_INTERVAL_SECONDS', async () => {
+    const podvisor = startPodvisor({ command: ['sleep', '30'], env: { PODVISOR_STATUS_INTERVAL_SECONDS: '0.1' } });
+    const [, second] = await podvisor.waitForLogs(message('status'), 2);
+    assert.equal(second?.['state'], 'running');
+    assert.equal(typeof second?.['serverPid'], 'number');
+    assert.equal(second?.['restarts'], 0);
+    assert.ok((second?.['uptimeSeconds'] as number) > 0);
+    podvisor.signal('SIGTERM');
+    assert.equal(await podvisor.exited(), 0);
+  });
+});
+
+describe('SPEC §10: readiness of a server not built on the kit', () => {
+  it('tcp:<port>: starting until the port accepts, then running', async () => {
+    const port = await freePort();
+    const podvisor = startPodvisor({
+      command: [process.execPath, join(import.meta.dirname, '..', '..', 'fixtures', 'listen-after.mjs'), String(port), '400'],
+      env: { PODVISOR_READINESS: `tcp:${port}` },
+    });
+    await podvisor.waitForLog(message('state changed', { to: 'running' }));
+    const ready = podvisor.logs.findIndex(message('state changed', { to: 'running' }));
+    const started = podvisor.logs.findIndex(message('server started'));
+    assert.ok(ready > started);
+    podvisor.signal('SIGTERM');
+    assert.equal(await podvisor.exited(), 0);
+  });
+
+  it('http:<url>: polled until it answers 2xx', async () => {
+    const port = await freePort();
+    const podvisor = startPodvisor({
+      command: [process.execPath, join(import.meta.dirname, '..', '..', 'fixtures', 'listen-after.mjs'), String(port), '300'],
+      env: { PODVISOR_READINESS: `http://127.0.0.1:${port}/ready` },
+    });
+    await podvisor.waitForLog(message('state changed', { from: 'starting', to: 'running' }));
+    podvisor.signal('SIGTERM');
+    assert.equal(await podvisor.exited(), 0);
+  });
+
+  it('not ready in time: restarted with reason readiness_timeout', async () => {
+    const port = await freePort();
+    const podvisor = startPodvisor({ command: ['sleep', '30'], env: { PODVISOR_READINESS: `tcp:${port}`, PODVISOR_READINESS_TIMEOUT_MS: '300', PODVISOR_DRAIN_SECONDS: '1' } });
+    const restart = await podvisor.waitForLog(message('restarting the server'));
+    assert.equal(restart['reason'], 'readiness_timeout');
+    podvisor.signal('SIGTERM');
+    assert.equal(await podvisor.exited(), 0);
+  });
+});
