@@ -1,0 +1,47 @@
+# podvisor: a PID-1 supervisor for Kubernetes containers.
+#
+#   podman build -t podvisor:0.1.0 .        (here: add --isolation chroot --network host --pull=never)
+#   docker run --rm -p 8080:8080 -p 9464:9464 podvisor:0.1.0
+#
+# Without a command the image runs the reference streaming server (STREAM_PORT 8080) under podvisor; metrics,
+# /healthz and /readyz are on 9464. To supervise your own server, build FROM this image and set CMD to your
+# server's command line (see the README, "Packaging").
+
+# --- build: install with the lockfile, bundle with esbuild (dist/: one entry file plus lazily loaded chunks)
+FROM docker.io/library/node:24-bookworm-slim AS build
+WORKDIR /build
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would bundle before the sources are copied; koffi and esbuild ship their
+# binaries as optional dependencies and need no install script.
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+COPY tsconfig.json ./
+COPY scripts/build.mjs scripts/build.mjs
+COPY src src
+RUN npm run build --silent
+
+# --- runtime: Node, the bundle, koffi (the one native addon, kept out of the bundle) and the launcher
+FROM docker.io/library/node:24-bookworm-slim
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="podvisor" \
+      org.opencontainers.image.description="A PID-1 supervisor for Kubernetes containers: restarts the server by the Darwin Streaming Server's exit-code protocol, reaps orphans, forwards signals, drains on SIGTERM, publishes Prometheus metrics and Kubernetes Events." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
+ENV NODE_ENV=production
+WORKDIR /opt/podvisor
+COPY package.json ./
+COPY bin/podvisor bin/podvisor
+COPY --from=build /build/dist dist
+COPY --from=build /build/node_modules/koffi node_modules/koffi
+COPY --from=build /build/node_modules/@koromix node_modules/@koromix
+RUN ln -s /opt/podvisor/bin/podvisor /usr/local/bin/podvisor && podvisor --version
+# uid/gid 1000 is the base image's `node` user; numeric so that Kubernetes' runAsNonRoot can verify it.
+# podvisor writes nothing outside /tmp, so the root filesystem may be mounted read-only.
+USER 1000:1000
+# Where a derived image puts its own server (COPY server.js ./ then CMD ["node", "server.js"]).
+WORKDIR /app
+EXPOSE 8080 9464
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["podvisor"]
