@@ -33,11 +33,15 @@ export async function startObservers(context: ObserverContext): Promise<RunningO
   reaper.start();
   const stopStatusLine = startStatusLine(supervision, logger, settings.statusIntervalSeconds);
 
+  // Metrics and the HTTP port (issue 5): prom-client and node:http load only when the port is on (not 0).
+  const observability = settings.httpPort === 0 ? undefined : await (await import('./http/start-observability.ts')).startObservability({ settings, supervision, supervisor: context.supervisor, logger });
+
   return {
     logger,
     async close() {
       stopStatusLine();
       reaper.stop();
+      await observability?.close();
     },
   };
 }
