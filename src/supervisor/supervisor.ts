@@ -66,7 +66,6 @@ export class Supervisor {
   readonly #now: () => number;
   #prefs: Prefs;
   #server: CurrentServer | undefined;
-  #spawning = false;
   #streak = 0;
   readonly #restartTimes: number[] = [];
   /** Set by SIGTERM/SIGQUIT (or a second SIGINT): supervision ends once the server is gone. */
@@ -189,7 +188,6 @@ export class Supervisor {
     const { command, settings } = this.#options;
     const handlers = { onFatalLine: (stream: OutputStream, line: string) => this.onFatalLine(stream, line), onLine: (stream: OutputStream, level: string) => this.onLine(stream, level) };
     const output = this.#options.output(handlers);
-    this.#spawning = true;
     const result = await spawnServer({
       command,
       stdout: output.stdout,
@@ -197,7 +195,6 @@ export class Supervisor {
       environment: this.#options.environment,
       onPid: (pid) => this.#options.ownChildren.add(pid),
     });
-    this.#spawning = false;
     if (!result.ok) {
       this.#supervision.emit({ type: 'server_spawn_failed', command, message: result.message, status: result.status });
       this.#supervision.apply({ type: 'supervision_ended' });
@@ -252,20 +249,18 @@ export class Supervisor {
       killedAtDeadline: server.killedAtDeadline,
     });
 
+    this.#server = undefined;
     if (decision.action === 'exit') {
-      await this.#waitForGroup(server);
-      this.#endDrain(server);
-      this.#server = undefined;
       this.#supervision.update({ pid: undefined });
       this.#supervision.apply({ type: 'exited', restarting: false });
+      await this.#waitForGroup(server);
+      this.#endDrain(server);
       // Every byte the server wrote is passed on before podvisor exits, unless a descendant that left the
       // group holds the pipe open.
       await Promise.race([server.output, new Promise((resolve) => setTimeout(resolve, OUTPUT_FLUSH_MS).unref())]);
       return this.#finish(this.#forcedExit?.status ?? decision.status, this.#forcedExit?.why ?? `the server ended (${describeExit(exit)})`);
     }
 
-    this.#endDrain(server);
-    this.#server = undefined;
     return this.#scheduleRestart(server, exit, decision.reason, ranForMs);
   }
 
@@ -278,6 +273,7 @@ export class Supervisor {
       this.#supervision.apply({ type: 'exited', restarting: false });
       this.#supervision.emit({ type: 'gave_up', restarts: settings.startLimitBurst, intervalMs: settings.startLimitIntervalMs, exitStatus: 1 });
       await this.#waitForGroup(server);
+      this.#endDrain(server);
       return this.#finish(1, `gave up: more than ${settings.startLimitBurst} restarts within ${settings.startLimitIntervalMs} ms`);
     }
     let delayMs = 0;
@@ -293,6 +289,9 @@ export class Supervisor {
     this.#supervision.update({ pid: undefined, restarts: this.#supervision.snapshot.restarts + 1, backoffMs: delayMs });
     this.#supervision.apply({ type: 'exited', restarting: true });
     this.#supervision.emit({ type: 'restart_scheduled', reason, delayMs, cause });
+    // What the old server left in its group (workers holding its port, say) goes before the new one starts.
+    await this.#waitForGroup(server);
+    this.#endDrain(server);
 
     const woke = await this.#backoff(delayMs);
     this.#supervision.update({ backoffMs: 0 });
@@ -454,10 +453,5 @@ export class Supervisor {
     if (trigger === 'sighup' || before !== this.autoRestart) {
       this.#supervision.emit({ type: 'prefs_reloaded', autoRestart: this.autoRestart, trigger });
     }
-  }
-
-  /** Whether a spawn is under way (signals that arrive then are applied to the new server). */
-  get spawning(): boolean {
-    return this.#spawning;
   }
 }

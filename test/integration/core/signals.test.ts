@@ -146,3 +146,21 @@ describe('SPEC §4: SIGHUP, the forwarded and the ignored signals', () => {
     assert.equal(started, ended, 'every server that started was seen to end');
   });
 });
+
+describe('the process group of a server that ended', () => {
+  it('leftovers that ignore SIGTERM are killed at the deadline before the server is started again', async () => {
+    const dir = scratch();
+    const pids = join(dir, 'grandchildren');
+    const podvisor = startPodvisor({
+      // The first run leaves a grandchild that ignores SIGTERM and exits 3; the second run just sleeps.
+      command: ['sh', '-c', `[ -f ${pids} ] && exec sleep 30; trap '' TERM; sleep 1000 & echo $! >> ${pids}; exit 3`],
+      env: { PODVISOR_DRAIN_SECONDS: '0.3', PODVISOR_KILL_GRACE_MS: '100', PODVISOR_RESTART_DELAY_MS: '10' },
+    });
+    await podvisor.waitForLogs(message('server started'), 2);
+    const first = Number(lines(pids)[0]);
+    assert.equal(processExists(first), false, 'the first run left nothing behind');
+    assert.ok(podvisor.logs.some(message('drain deadline passed: process group killed')));
+    podvisor.signal('SIGTERM');
+    assert.equal(await podvisor.exited(), 0);
+  });
+});
