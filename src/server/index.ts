@@ -1,0 +1,15 @@
+/**
+ * podvisor/server: the QTSS server lifecycle for Node servers supervised by podvisor (SPEC §8).
+ *
+ *   import { createServerKit } from 'podvisor/server';
+ *   const kit = createServerKit();
+ *   await kit.run({ start: () => listen(), stop: () => close() });
+ */
+export { createServerKit, ServerKit, type ServerHandlers, type ServerKitOptions, type StateListener } from './server-kit.ts';
+export { ERROR_VERBOSITIES, isErrorVerbosity, type ErrorLogEntry, type ErrorLogListener, type ErrorVerbosity } from './error-log.ts';
+export { SETTABLE_STATES, type SettableState } from './lifecycle.ts';
+export type { Session, SessionControl } from './session-registry.ts';
+export type { PinoHookOptions, PinoHooks } from './pino-hooks.ts';
+export { ipcChannel, NO_CHANNEL, type PodvisorChannel } from './podvisor-channel.ts';
+export { SERVER_STATES, STATE_NUMBER, type ServerState } from '../supervisor/states.ts';
+export { asKitMessage, PROTOCOL_VERSION, type KitMessage } from '../ipc/protocol.ts';
