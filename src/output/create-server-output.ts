@@ -1,6 +1,13 @@
 import type { DestinationStream } from 'pino';
+import type { LogRule } from '../config/log-rule.ts';
 import type { Settings } from '../config/settings.ts';
-import { inheritOutput, type ServerOutputFactory } from './server-output.ts';
+import type { OutputStream } from '../supervisor/events.ts';
+import { classifyLine } from './classify-line.ts';
+import { reachesThreshold } from './fatal-rule.ts';
+import type { LineHeadListener } from './line-scanner.ts';
+import { OutputSink } from './output-sink.ts';
+import { passThrough } from './pass-through.ts';
+import { inheritOutput, type OutputHandlers, type ServerOutput, type ServerOutputFactory } from './server-output.ts';
 
 export interface OutputSetup {
   readonly factory: ServerOutputFactory;
@@ -8,7 +15,49 @@ export interface OutputSetup {
   readonly logDestination: DestinationStream | undefined;
 }
 
-/** Chooses how the server's output reaches podvisor's, from the error-log rule. */
-export function createServerOutput(_settings: Settings): OutputSetup {
-  return { factory: inheritOutput, logDestination: undefined };
+/** Which way the server's output goes, and why (pure: the README's cost table is this function). */
+export function outputMode(settings: Pick<Settings, 'restartOnLog' | 'httpPort'>): 'inherit' | 'pipe' {
+  const ruleIsOff = settings.restartOnLog.kind === 'off';
+  // podvisor_log_lines_total is only served when the HTTP port is open.
+  const linesAreCounted = settings.httpPort !== 0;
+  return ruleIsOff && !linesAreCounted ? 'inherit' : 'pipe';
+}
+
+/**
+ * Chooses how the server's output reaches podvisor's, from the error-log rule: the server's own descriptors
+ * when nothing needs to be read, else every byte through podvisor's pass-through.
+ */
+export function createServerOutput(settings: Pick<Settings, 'restartOnLog' | 'httpPort'>): OutputSetup {
+  if (outputMode(settings) === 'inherit') return { factory: inheritOutput, logDestination: undefined };
+  const stdout = new OutputSink({ destination: process.stdout, fd: 1 });
+  const stderr = new OutputSink({ destination: process.stderr, fd: 2 });
+  process.once('exit', () => stderr.flushOwnLinesSync());
+  return {
+    factory: pipedOutput(settings.restartOnLog, { stdout, stderr }),
+    logDestination: { write: (line: string) => stderr.writeOwnLine(line) },
+  };
+}
+
+/** The server's stdout and stderr through podvisor, each line classified and checked against `rule`. */
+export function pipedOutput(rule: LogRule, sinks: Readonly<Record<OutputStream, OutputSink>>): ServerOutputFactory {
+  return (handlers: OutputHandlers): ServerOutput => ({
+    stdout: 'pipe',
+    stderr: 'pipe',
+    attach: async (stdout, stderr) => {
+      const passing: Promise<void>[] = [];
+      if (stdout !== null) passing.push(passThrough(stdout, sinks.stdout, lineListener('stdout', rule, handlers)));
+      if (stderr !== null) passing.push(passThrough(stderr, sinks.stderr, lineListener('stderr', rule, handlers)));
+      await Promise.all(passing);
+    },
+  });
+}
+
+/** Classifies each line head and reports it; the line's text is decoded only for a regex or a fatal line. */
+export function lineListener(stream: OutputStream, rule: LogRule, handlers: OutputHandlers): LineHeadListener {
+  return (buffer, start, end) => {
+    const level = classifyLine(buffer.toString('latin1', start, end));
+    handlers.onLine(stream, level);
+    const text = (): string => buffer.toString('utf8', start, end);
+    if (reachesThreshold(rule, level, text)) handlers.onFatalLine(stream, text());
+  };
 }

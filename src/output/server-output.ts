@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { OutputStream } from '../supervisor/events.ts';
+import type { LineLevel } from './classify-line.ts';
 
 /** What the output path tells the supervisor about the server's lines (the error-log rule, counting). */
 export interface OutputHandlers {
   /** A line at or above the fatal threshold; called for the first such line of a burst as well as the rest. */
   onFatalLine(stream: OutputStream, line: string): void;
-  /** Every complete line with its classified level, for podvisor_log_lines_total. */
-  onLine(stream: OutputStream, level: string): void;
+  /** Every line with its classified level, for podvisor_log_lines_total{stream,level}. */
+  onLine(stream: OutputStream, level: LineLevel): void;
 }
 
 /**
