@@ -77,6 +77,8 @@ export class ServerKit {
     this.#channel.send({ podvisor: 1, type: 'hello', state: this.#state, pid: process.pid });
     // podvisor shows a kit server's sessions from the start: 0 is known, not missing.
     this.#channel.send({ podvisor: 1, type: 'sessions', count: 0 });
+    // A server that ends by itself, without run(), still sends its last count.
+    process.once('beforeExit', () => this.#reporter.flush());
   }
 
   get state(): ServerState {
