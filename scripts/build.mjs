@@ -16,6 +16,16 @@ const entryPoints = Object.fromEntries(
   }).filter(([, path]) => existsSync(join(root, path))),
 );
 
+// @kubernetes/client-node's default transport imports all of undici (1.4 MB, ~100 ms to load); podvisor gives the
+// client its own node:https transport, so the default is replaced by a stand-in (src/kubernetes/no-default-transport.ts).
+const withoutKubernetesDefaultTransport = {
+  name: 'without-kubernetes-default-transport',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /\/isomorphic-fetch\.js$/ }, (args) =>
+      args.importer.includes('@kubernetes/client-node') ? { path: join(root, 'src/kubernetes/no-default-transport.ts') } : undefined);
+  },
+};
+
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -33,4 +43,5 @@ await build({
   banner: { js: "import { createRequire as __podvisorCreateRequire } from 'node:module'; const require = __podvisorCreateRequire(import.meta.url);" },
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [withoutKubernetesDefaultTransport],
 });

@@ -3,7 +3,7 @@
 # debootstrap for the base image stand-in, prometheus/promtool, nginx, etcd, and the anchors.
 set -euo pipefail
 packages=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs prometheus nginx etcd-server
-          tini dumb-init supervisor s6 runit hyperfine curl unzip util-linux procps)
+          tini dumb-init supervisor s6 runit hyperfine curl unzip util-linux procps openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

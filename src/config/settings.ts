@@ -192,6 +192,14 @@ export const SETTINGS = {
     help: 'how long exit waits for pending Kubernetes Events',
     read: integerAtLeast(0),
   }),
+  kubernetesServiceAccountDir: setting<string>({
+    env: 'PODVISOR_KUBERNETES_SERVICE_ACCOUNT_DIR',
+    flag: '--kubernetes-service-account-dir',
+    defaultValue: '/var/run/secrets/kubernetes.io/serviceaccount',
+    accepts: 'a directory holding token, ca.crt and namespace',
+    help: "where the Pod's service-account token and the cluster CA are mounted",
+    read: (reader, name) => reader.get(name).required().asString(),
+  }),
   pidFile: setting<string | undefined>({
     env: 'PODVISOR_PID_FILE',
     flag: '--pid-file',

@@ -1,6 +1,7 @@
 import type { DestinationStream } from 'pino';
 import type { Settings } from '../config/settings.ts';
 import { OrphanReaper } from '../pid1/reaper.ts';
+import { startKubernetes } from '../kubernetes/start-kubernetes.ts';
 import type { Supervision } from '../supervisor/supervision.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
 import { logEvents } from './log-events.ts';
@@ -36,11 +37,15 @@ export async function startObservers(context: ObserverContext): Promise<RunningO
   // Metrics and the HTTP port (issue 5): prom-client and node:http load only when the port is on (not 0).
   const observability = settings.httpPort === 0 ? undefined : await (await import('./http/start-observability.ts')).startObservability({ settings, supervision, supervisor: context.supervisor, logger });
 
+  // Events and annotations on the Pod (issue 7): returns at once; the Kubernetes client loads in the background.
+  const kubernetes = startKubernetes(settings, supervision, logger);
+
   return {
     logger,
     async close() {
       stopStatusLine();
       reaper.stop();
+      await kubernetes?.close();
       await observability?.close();
     },
   };

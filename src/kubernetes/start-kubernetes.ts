@@ -1,0 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Settings } from '../config/settings.ts';
+import type { Logger } from '../observers/logger.ts';
+import type { Supervision } from '../supervisor/supervision.ts';
+import { detectPod } from './detect-pod.ts';
+import type { PodApi } from './pod-api.ts';
+import { DEFAULT_TUNING, PodRecorder } from './pod-recorder.ts';
+
+export interface KubernetesObserver {
+  /** Waits for the pending requests (the "shutting down" Event) at most PODVISOR_KUBERNETES_SHUTDOWN_WAIT_MS. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts recording Events and annotations on the Pod when podvisor runs in one. Returns at once: the
+ * Kubernetes client is loaded in the background, and Events that happen meanwhile wait in the queue.
+ */
+export function startKubernetes(settings: Settings, supervision: Supervision, logger: Logger, environment: NodeJS.ProcessEnv = process.env): KubernetesObserver | undefined {
+  const detection = detectPod({
+    mode: settings.kubernetes,
+    environment,
+    serviceAccountDir: settings.kubernetesServiceAccountDir,
+    fileExists: existsSync,
+    readNamespaceFile: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined),
+  });
+  if (detection.kind === 'off') {
+    logger.debug({ why: detection.why }, 'Kubernetes Events and annotations off');
+    return undefined;
+  }
+  if (detection.kind === 'incomplete') {
+    logger.warn({ missing: detection.missing }, 'PODVISOR_KUBERNETES=on, but this does not look like a pod: Kubernetes Events and annotations are off');
+    return undefined;
+  }
+  const { target } = detection;
+  const api: Promise<PodApi> = import('./kubernetes-api.ts').then(({ createPodApi }) => createPodApi(target, DEFAULT_TUNING.timeoutMs));
+  // A failure to load shows up as the recorder's one warning; this keeps it from being an unhandled rejection.
+  api.catch(() => {});
+  const recorder = new PodRecorder({
+    target,
+    api,
+    logger,
+    context: { restartDelayMs: settings.restartDelayMs, drainSeconds: settings.drainSeconds },
+    report: (reason, result) => supervision.emit({ type: 'kubernetes_event', reason, result }),
+  });
+  const stopObserving = supervision.observe(recorder.listener);
+  logger.debug({ pod: `${target.namespace}/${target.name}`, apiServer: target.apiServerUrl }, 'recording Kubernetes Events and annotations on the Pod');
+  return {
+    async close() {
+      stopObserving();
+      await recorder.close(settings.kubernetesShutdownWaitMs);
+    },
+  };
+}
