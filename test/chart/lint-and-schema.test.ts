@@ -1,0 +1,61 @@
+// helm lint, and values.schema.json accepting what makes sense and rejecting nonsense with helm's own message.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { lint, render, templateRaw } from './chart.ts';
+
+describe('helm lint --strict', () => {
+  for (const [name, values] of [
+    ['the defaults', {}],
+    ['everything optional on', { metrics: { prometheusAnnotations: true, serviceMonitor: { enabled: true }, podMonitor: { enabled: true }, prometheusRule: { enabled: true }, grafanaDashboard: { enabled: true } } }],
+    ["a user's server without RBAC", { server: { command: ['node', 'server.js'] }, rbac: { create: false }, serviceAccount: { create: false } }],
+  ] as const) {
+    it(`passes with ${name}`, async () => {
+      const result = await lint(values);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+    });
+  }
+});
+
+describe('values.schema.json', () => {
+  const rejected: readonly (readonly [string, object, RegExp])[] = [
+    ['a negative drain', { podvisor: { drainSeconds: -3 } }, /podvisor\/drainSeconds/],
+    ['a replica count that is not a number', { replicaCount: 'lots' }, /replicaCount': got string, want integer/],
+    ['a negative replica count', { replicaCount: -1 }, /replicaCount/],
+    ['an unknown restart policy', { podvisor: { restartPolicy: 'sometimes' } }, /podvisor\/restartPolicy/],
+    ['an unknown log rule', { podvisor: { restartOnLog: 'loud' } }, /podvisor\/restartOnLog/],
+    ['an unknown readiness check', { podvisor: { readiness: 'ping' } }, /podvisor\/readiness/],
+    ['a port out of range', { podvisor: { httpPort: 70000 } }, /podvisor\/httpPort/],
+    ['a fractional kill grace', { podvisor: { killGraceMs: 1.5 } }, /podvisor\/killGraceMs/],
+    ['a negative kill grace', { podvisor: { killGraceMs: -1 } }, /podvisor\/killGraceMs/],
+    ['an autoRestart that is not a boolean', { prefs: { autoRestart: 'maybe' } }, /prefs\/autoRestart/],
+    ['a misspelt top-level value', { replicas: 2 }, /replicas/],
+    ['a misspelt podvisor setting', { podvisor: { drainSecs: 5 } }, /drainSecs/],
+    ['a server command that is not a list', { server: { command: 'node server.js' } }, /server\/command/],
+    ['an extra env var that is not PODVISOR_*', { podvisor: { extraEnv: [{ name: 'PATH', value: '/' }] } }, /podvisor\/extraEnv/],
+    ['an unknown service type', { service: { type: 'Magic' } }, /service\/type/],
+    ['a bad alert duration', { metrics: { prometheusRule: { enabled: true, notReadyFor: 'ten minutes' } } }, /notReadyFor/],
+    ['an unknown pull policy', { image: { pullPolicy: 'Sometimes' } }, /image\/pullPolicy/],
+  ];
+  for (const [name, values, message] of rejected) {
+    it(`rejects ${name}`, async () => {
+      const result = await templateRaw(values);
+      assert.notEqual(result.code, 0, `helm accepted ${JSON.stringify(values)}`);
+      assert.match(result.stderr, /values don't meet the specifications of the schema/);
+      assert.match(result.stderr, message);
+    });
+  }
+
+  it('accepts sensible values, including a decimal drain given as a string (helm --set)', async () => {
+    for (const values of [
+      { replicaCount: 0 },
+      { podvisor: { drainSeconds: 0.5, readiness: 'http:http://127.0.0.1:8080/ready', restartOnLog: 'regex:^FATAL' } },
+      { podvisor: { drainSeconds: '2.5' } },
+      { podDisruptionBudget: { enabled: true, maxUnavailable: '50%' } },
+      { terminationGracePeriodSeconds: 60 },
+      { global: { imageRegistry: 'anything' } },
+    ]) {
+      await assert.doesNotReject(render(values), JSON.stringify(values));
+    }
+  });
+});

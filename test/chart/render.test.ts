@@ -1,0 +1,293 @@
+// helm template over a matrix of values, with assertions on the rendered objects.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { loadSettings } from '../../src/config/load-settings.ts';
+import { SETTINGS } from '../../src/config/settings.ts';
+import { at, environment, find, kinds, podvisorContainer, render, type KubeObject } from './chart.ts';
+
+const podSpec = (objects: readonly KubeObject[]): Record<string, unknown> =>
+  at(find(objects, 'Deployment'), 'spec', 'template', 'spec') as Record<string, unknown>;
+
+/** podvisor's own settings loader, fed the PODVISOR_* variables the chart renders. */
+function podvisorSettingsFrom(objects: readonly KubeObject[]) {
+  const variables = Object.fromEntries([...environment(podvisorContainer(objects))].filter(([name]) => name.startsWith('PODVISOR_')));
+  return loadSettings(variables, {});
+}
+
+describe('the chart with default values', async () => {
+  const objects = await render();
+  const deployment = find(objects, 'Deployment');
+  const container = podvisorContainer(objects);
+  const env = environment(container);
+
+  it('renders exactly the default set of objects', () => {
+    assert.deepEqual(kinds(objects), ['ConfigMap', 'Deployment', 'Pod', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+  });
+
+  it('runs the image with podvisor as the entrypoint and the reference server (no command, no args)', () => {
+    assert.equal(container.image, 'podvisor:0.1.0');
+    assert.equal(container.command, undefined);
+    assert.equal(container.args, undefined);
+    assert.equal(at(deployment, 'spec', 'replicas'), 1);
+  });
+
+  it('rolls updates one new pod at a time, never below the desired count', () => {
+    assert.deepEqual(at(deployment, 'spec', 'strategy'), { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+  });
+
+  it('probes /healthz (startup, liveness) and /readyz (readiness) on the metrics port', () => {
+    assert.deepEqual(at(container, 'startupProbe', 'httpGet'), { path: '/healthz', port: 'metrics' });
+    assert.deepEqual(at(container, 'livenessProbe', 'httpGet'), { path: '/healthz', port: 'metrics' });
+    assert.deepEqual(at(container, 'readinessProbe', 'httpGet'), { path: '/readyz', port: 'metrics' });
+    assert.deepEqual(at(container, 'ports'), [
+      { name: 'stream', containerPort: 8080, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+    ]);
+  });
+
+  it('gives the kubelet drainSeconds + killGraceMs + the margin before SIGKILL', () => {
+    assert.equal(podSpec(objects).terminationGracePeriodSeconds, 5 + 1 + 5);
+  });
+
+  it('passes POD_NAME, POD_NAMESPACE and POD_UID from the Downward API', () => {
+    for (const [name, fieldPath] of [['POD_NAME', 'metadata.name'], ['POD_NAMESPACE', 'metadata.namespace'], ['POD_UID', 'metadata.uid']] as const) {
+      assert.equal(env.get(name), JSON.stringify({ fieldRef: { fieldPath } }), name);
+    }
+  });
+
+  it('sets only real PODVISOR_* settings, and podvisor accepts them with its defaults', () => {
+    const known = new Set(Object.values(SETTINGS).map((definition) => definition.env));
+    for (const name of env.keys()) if (name.startsWith('PODVISOR_')) assert.ok(known.has(name), `${name} is not a podvisor setting`);
+    const result = podvisorSettingsFrom(objects);
+    assert.ok(result.ok, JSON.stringify(result));
+    const defaults = loadSettings({}, {});
+    assert.ok(defaults.ok);
+    assert.deepEqual({ ...result.settings, prefsFile: undefined }, defaults.settings);
+    assert.equal(result.settings.prefsFile, '/etc/podvisor/prefs.yaml');
+  });
+
+  it('runs hardened: non-root, read-only root, no capabilities, RuntimeDefault seccomp, no privilege escalation', () => {
+    assert.deepEqual(at(container, 'securityContext'), {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    const podSecurity = podSpec(objects).securityContext as Record<string, unknown>;
+    assert.equal(podSecurity.runAsNonRoot, true);
+    assert.equal(podSecurity.runAsUser, 1000);
+    assert.deepEqual(podSecurity.seccompProfile, { type: 'RuntimeDefault' });
+  });
+
+  it('mounts an emptyDir on /tmp and the prefs ConfigMap as a directory the kubelet refreshes', () => {
+    const volumes = podSpec(objects).volumes as Record<string, unknown>[];
+    assert.deepEqual(volumes.find((volume) => volume.name === 'tmp'), { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
+    assert.deepEqual(volumes.find((volume) => volume.name === 'prefs'), { name: 'prefs', configMap: { name: 'podvisor-prefs' } });
+    const mounts = container.volumeMounts as Record<string, unknown>[];
+    assert.deepEqual(mounts.find((mount) => mount.name === 'tmp'), { name: 'tmp', mountPath: '/tmp' });
+    const prefsMount = mounts.find((mount) => mount.name === 'prefs');
+    assert.deepEqual(prefsMount, { name: 'prefs', mountPath: '/etc/podvisor', readOnly: true });
+    assert.equal(env.get('PODVISOR_PREFS_FILE'), '/etc/podvisor/prefs.yaml');
+    const prefs = find(objects, 'ConfigMap', 'podvisor-prefs');
+    assert.deepEqual(parseYaml(at(prefs, 'data', 'prefs.yaml') as string), { autoRestart: true });
+  });
+
+  it('does not roll the pods when the prefs change (no checksum annotation on the pod template)', () => {
+    assert.equal(at(deployment, 'spec', 'template', 'metadata', 'annotations'), undefined);
+  });
+
+  it('grants exactly: create/patch events.k8s.io Events, patch Pods', () => {
+    assert.deepEqual(at(find(objects, 'Role'), 'rules'), [
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['patch'] },
+    ]);
+    const binding = find(objects, 'RoleBinding');
+    assert.deepEqual(at(binding, 'roleRef'), { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'podvisor' });
+    assert.deepEqual(at(binding, 'subjects'), [{ kind: 'ServiceAccount', name: 'podvisor', namespace: 'default' }]);
+    assert.equal(podSpec(objects).serviceAccountName, 'podvisor');
+    assert.equal(podSpec(objects).automountServiceAccountToken, true);
+  });
+
+  it('selects the pods with the Service and the PodDisruptionBudget', () => {
+    const podLabels = at(deployment, 'spec', 'template', 'metadata', 'labels') as Record<string, string>;
+    const selectors = [at(find(objects, 'Service'), 'spec', 'selector'), at(find(objects, 'PodDisruptionBudget'), 'spec', 'selector', 'matchLabels'), at(deployment, 'spec', 'selector', 'matchLabels')];
+    for (const selector of selectors) {
+      assert.deepEqual(selector, { 'app.kubernetes.io/name': 'podvisor', 'app.kubernetes.io/instance': 'podvisor' });
+      for (const [key, value] of Object.entries(selector as Record<string, string>)) assert.equal(podLabels[key], value);
+    }
+    assert.deepEqual(at(find(objects, 'Service'), 'spec', 'ports'), [
+      { name: 'stream', port: 8080, targetPort: 'stream', protocol: 'TCP' },
+      { name: 'metrics', port: 9464, targetPort: 'metrics', protocol: 'TCP' },
+    ]);
+    assert.equal(at(find(objects, 'PodDisruptionBudget'), 'spec', 'maxUnavailable'), 1);
+  });
+
+  it('labels every object as helm create does', () => {
+    for (const object of objects) {
+      assert.deepEqual(object.metadata.labels, {
+        'helm.sh/chart': 'podvisor-0.1.0',
+        'app.kubernetes.io/name': 'podvisor',
+        'app.kubernetes.io/instance': 'podvisor',
+        'app.kubernetes.io/version': '0.1.0',
+        'app.kubernetes.io/managed-by': 'Helm',
+      }, `${object.kind}/${object.metadata.name}`);
+      assert.equal(object.metadata.namespace, 'default', `${object.kind}/${object.metadata.name}`);
+    }
+  });
+
+  it('has a helm test hook that waits for /readyz of the Service', () => {
+    const test = find(objects, 'Pod');
+    assert.equal(test.metadata.annotations?.['helm.sh/hook'], 'test');
+    const script = (at(test, 'spec', 'containers', 0, 'args', 0) as string);
+    assert.match(script, /http:\/\/podvisor\.default\.svc:9464\/readyz/);
+    assert.equal(at(test, 'spec', 'restartPolicy'), 'Never');
+  });
+});
+
+describe('the chart over a matrix of values', () => {
+  it("runs the user's server: server.command becomes podvisor's arguments after --", async () => {
+    const objects = await render({ server: { command: ['node', 'server.js', '--port', '9000'], port: 9000 } });
+    const container = podvisorContainer(objects);
+    assert.deepEqual(container.args, ['--', 'node', 'server.js', '--port', '9000']);
+    assert.equal(container.command, undefined, 'the image ENTRYPOINT (podvisor) stays');
+    assert.equal(environment(container).get('STREAM_PORT'), '9000');
+    assert.equal(at(container, 'ports', 0, 'containerPort'), 9000);
+  });
+
+  for (const [values, expected] of [
+    [{ podvisor: { drainSeconds: 30, killGraceMs: 2500 } }, 30 + 3 + 5],
+    [{ podvisor: { drainSeconds: 0, killGraceMs: 0 }, terminationGraceMarginSeconds: 0 }, 0],
+    [{ podvisor: { drainSeconds: '2.5', killGraceMs: 1000 } }, 4 + 5],
+    [{ podvisor: { drainSeconds: 120 }, terminationGraceMarginSeconds: 20 }, 120 + 1 + 20],
+    [{ terminationGracePeriodSeconds: 300 }, 300],
+  ] as const) {
+    it(`derives terminationGracePeriodSeconds ${expected} from ${JSON.stringify(values)}`, async () => {
+      const objects = await render(values);
+      assert.equal(podSpec(objects).terminationGracePeriodSeconds, expected);
+    });
+  }
+
+  it('renders every podvisor setting as podvisor reads it (large integers without an exponent, fractions kept)', async () => {
+    const podvisor = {
+      logLevel: 'debug', restartPolicy: 'on-failure', restartDelayMs: 250, restartBackoffMaxMs: 3600000, stableAfterMs: 120000,
+      startLimitBurst: 0, startLimitIntervalMs: 86400000, drainSeconds: 2.5, killGraceMs: 1500, restartOnLog: 'regex:^PANIC',
+      readiness: 'tcp:8080', readinessTimeoutMs: 0, httpPort: 9100, kubernetes: 'on',
+    };
+    const objects = await render({ podvisor });
+    const env = environment(podvisorContainer(objects));
+    assert.equal(env.get('PODVISOR_RESTART_BACKOFF_MAX_MS'), '3600000');
+    assert.equal(env.get('PODVISOR_START_LIMIT_INTERVAL_MS'), '86400000');
+    assert.equal(env.get('PODVISOR_DRAIN_SECONDS'), '2.5');
+    const result = podvisorSettingsFrom(objects);
+    assert.ok(result.ok, JSON.stringify(result));
+    const { settings } = result;
+    assert.equal(settings.logLevel, 'debug');
+    assert.equal(settings.restartPolicy, 'on-failure');
+    assert.equal(settings.restartBackoffMaxMs, 3600000);
+    assert.equal(settings.startLimitBurst, 0);
+    assert.equal(settings.drainSeconds, 2.5);
+    assert.equal(settings.killGraceMs, 1500);
+    assert.equal(settings.httpPort, 9100);
+    assert.equal(settings.kubernetes, 'on');
+    assert.equal(settings.readinessTimeoutMs, 0);
+    assert.deepEqual(at(podvisorContainer(objects), 'readinessProbe', 'httpGet'), { path: '/readyz', port: 'metrics' });
+    assert.equal(at(podvisorContainer(objects), 'ports', 1, 'containerPort'), 9100);
+  });
+
+  it('passes extra PODVISOR_* variables and the server environment through', async () => {
+    const objects = await render({
+      podvisor: { extraEnv: [{ name: 'PODVISOR_STATUS_INTERVAL_SECONDS', value: '60' }] },
+      server: { env: [{ name: 'CHANNELS', value: 'a,b' }], envFrom: [{ secretRef: { name: 'server-secrets' } }] },
+    });
+    const container = podvisorContainer(objects);
+    const env = environment(container);
+    assert.equal(env.get('PODVISOR_STATUS_INTERVAL_SECONDS'), '60');
+    assert.equal(env.get('CHANNELS'), 'a,b');
+    assert.deepEqual(container.envFrom, [{ secretRef: { name: 'server-secrets' } }]);
+    assert.ok(podvisorSettingsFrom(objects).ok);
+  });
+
+  it('sets replicas, image and pull policy', async () => {
+    const objects = await render({ replicaCount: 3, image: { repository: 'registry.example/streams/podvisor', tag: '1.2.3', pullPolicy: 'Always' } });
+    assert.equal(at(find(objects, 'Deployment'), 'spec', 'replicas'), 3);
+    const container = podvisorContainer(objects);
+    assert.equal(container.image, 'registry.example/streams/podvisor:1.2.3');
+    assert.equal(container.imagePullPolicy, 'Always');
+    assert.equal(at(find(objects, 'Pod'), 'spec', 'containers', 0, 'image'), 'registry.example/streams/podvisor:1.2.3');
+  });
+
+  it('writes prefs.autoRestart into the prefs file', async () => {
+    const objects = await render({ prefs: { autoRestart: false } });
+    assert.deepEqual(parseYaml(at(find(objects, 'ConfigMap', 'podvisor-prefs'), 'data', 'prefs.yaml') as string), { autoRestart: false });
+  });
+
+  it('leaves out the ServiceAccount and RBAC when asked, and uses the given account', async () => {
+    const objects = await render({ serviceAccount: { create: false, name: 'streams' }, rbac: { create: false } });
+    assert.deepEqual(kinds(objects), ['ConfigMap', 'Deployment', 'Pod', 'PodDisruptionBudget', 'Service']);
+    assert.equal(podSpec(objects).serviceAccountName, 'streams');
+    const withoutName = await render({ serviceAccount: { create: false } });
+    assert.equal(podSpec(withoutName).serviceAccountName, 'default');
+  });
+
+  it('names everything after the release, or fullnameOverride', async () => {
+    const objects = await render({}, 'live');
+    assert.ok(objects.every((object) => object.metadata.name.startsWith('live-podvisor')), objects.map((object) => object.metadata.name).join(','));
+    assert.equal(at(find(objects, 'RoleBinding'), 'subjects', 0, 'name'), 'live-podvisor');
+    const overridden = await render({ fullnameOverride: 'edge' });
+    assert.deepEqual(new Set(overridden.map((object) => object.metadata.name)), new Set(['edge', 'edge-prefs', 'edge-test-readyz']));
+  });
+
+  it('switches the PodDisruptionBudget to minAvailable, or off', async () => {
+    const minimum = await render({ podDisruptionBudget: { enabled: true, minAvailable: 2 } });
+    const spec = at(find(minimum, 'PodDisruptionBudget'), 'spec') as Record<string, unknown>;
+    assert.equal(spec.minAvailable, 2);
+    assert.equal(spec.maxUnavailable, undefined);
+    const off = await render({ podDisruptionBudget: { enabled: false } });
+    assert.ok(!kinds(off).includes('PodDisruptionBudget'));
+  });
+
+  it('adds prometheus.io annotations to the pods when asked', async () => {
+    const objects = await render({ metrics: { prometheusAnnotations: true }, podAnnotations: { team: 'streams' } });
+    assert.deepEqual(at(find(objects, 'Deployment'), 'spec', 'template', 'metadata', 'annotations'), {
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9464',
+      'prometheus.io/path': '/metrics',
+      team: 'streams',
+    });
+  });
+
+  it('renders ServiceMonitor, PodMonitor, PrometheusRule and the Grafana dashboard when enabled', async () => {
+    const objects = await render({
+      metrics: {
+        serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'kube-prometheus-stack' } },
+        podMonitor: { enabled: true },
+        prometheusRule: { enabled: true },
+        grafanaDashboard: { enabled: true },
+      },
+    });
+    const serviceMonitor = find(objects, 'ServiceMonitor');
+    assert.equal(serviceMonitor.metadata.labels?.release, 'kube-prometheus-stack');
+    assert.deepEqual(at(serviceMonitor, 'spec', 'endpoints'), [{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }]);
+    assert.deepEqual(at(find(objects, 'PodMonitor'), 'spec', 'podMetricsEndpoints', 0, 'port'), 'metrics');
+    const alerts = (at(find(objects, 'PrometheusRule'), 'spec', 'groups', 0, 'rules') as { alert: string; expr: string }[]);
+    assert.deepEqual(alerts.map((rule) => rule.alert), [
+      'PodvisorServerRestartingOften', 'PodvisorServerCrashLooping', 'PodvisorGaveUp', 'PodvisorServerFatalErrors', 'PodvisorServerNotReady', 'PodvisorDrainKilled',
+    ]);
+    const dashboard = find(objects, 'ConfigMap', 'podvisor-dashboard');
+    assert.equal(dashboard.metadata.labels?.grafana_dashboard, '1');
+    const json = JSON.parse(at(dashboard, 'data', 'podvisor.json') as string) as { panels: { type: string; title: string; targets: { expr: string }[] }[] };
+    assert.ok(json.panels.some((panel) => panel.type === 'state-timeline' && panel.targets[0]?.expr.includes('podvisor_server_state')));
+    assert.ok(json.panels.some((panel) => panel.targets.some((target) => target.expr.includes('podvisor_server_restarts_total') && target.expr.includes('by (reason)'))));
+    assert.ok(json.panels.some((panel) => panel.targets.some((target) => target.expr.includes('podvisor_server_sessions'))));
+    assert.ok(json.panels.some((panel) => panel.targets.some((target) => target.expr.includes('podvisor_shutdown_drain_seconds_bucket'))));
+  });
+
+  it('leaves a probe out when it is disabled', async () => {
+    const objects = await render({ probes: { startup: { enabled: false }, liveness: { enabled: true, periodSeconds: 30 }, readiness: { enabled: false } } });
+    const container = podvisorContainer(objects);
+    assert.equal(container.startupProbe, undefined);
+    assert.equal(container.readinessProbe, undefined);
+    assert.deepEqual(container.livenessProbe, { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 30, timeoutSeconds: 2, failureThreshold: 3 });
+  });
+});
