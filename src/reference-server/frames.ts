@@ -2,6 +2,7 @@
  * The stream's line format: one JSON object per line (NDJSON), `\n`-terminated.
  *   {"channel":"news","sequence":0,"time":"2026-11-26T00:00:00.000Z"}
  * The last frame of a stream that ends on shutdown carries `"final":true` and the reason (the server state).
+ * With STREAM_FRAME_PAYLOAD_BYTES, every frame also carries `"payload":"xxx…"` standing in for media data.
  */
 export interface Frame {
   readonly channel: string;
@@ -10,10 +11,12 @@ export interface Frame {
   readonly time: string;
   readonly final?: true;
   readonly reason?: string;
+  readonly payload?: string;
 }
 
-export function frameLine(channel: string, sequence: number, time: string): string {
-  return `{"channel":${JSON.stringify(channel)},"sequence":${sequence},"time":"${time}"}\n`;
+export function frameLine(channel: string, sequence: number, time: string, payload = ''): string {
+  const filler = payload === '' ? '' : `,"payload":"${payload}"`;
+  return `{"channel":${JSON.stringify(channel)},"sequence":${sequence},"time":"${time}"${filler}}\n`;
 }
 
 export function finalFrameLine(channel: string, sequence: number, time: string, reason: string): string {

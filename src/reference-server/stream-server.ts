@@ -18,6 +18,7 @@ interface Viewer {
  */
 export function streamServer(kit: ServerKit, settings: StreamSettings): ServerHandlers & { address(): AddressInfo | undefined } {
   const viewers = new Set<Viewer>();
+  const payload = 'x'.repeat(settings.payloadBytes);
   let ticker: NodeJS.Timeout | undefined;
   const server: Server = createServer((request, response) => answer(request, response));
   // Every open stream is a long-lived response; nothing should time it out but the kit.
@@ -27,8 +28,8 @@ export function streamServer(kit: ServerKit, settings: StreamSettings): ServerHa
     const time = new Date().toISOString();
     for (const viewer of viewers) {
       // A live stream drops frames for a reader that does not keep up, instead of buffering without bound.
-      if (viewer.response.writableNeedDrain) continue;
-      viewer.response.write(frameLine(viewer.channel, viewer.sequence++, time));
+      if (viewer.response.writableNeedDrain || viewer.response.writableEnded) continue;
+      viewer.response.write(frameLine(viewer.channel, viewer.sequence++, time, payload));
     }
   };
 
@@ -64,6 +65,7 @@ export function streamServer(kit: ServerKit, settings: StreamSettings): ServerHa
     const viewer: Viewer = { channel, response, sequence: 0, session: undefined };
     const session = kit.openSession({
       end: () => {
+        viewers.delete(viewer);
         response.end(finalFrameLine(channel, viewer.sequence++, new Date().toISOString(), kit.state));
       },
       kill: () => {
@@ -76,8 +78,10 @@ export function streamServer(kit: ServerKit, settings: StreamSettings): ServerHa
     }
     viewer.session = session;
     response.on('close', () => unwatch(viewer));
+    // A viewer that vanishes mid-write is an ordinary end of its stream, not the server's error.
+    response.on('error', () => {});
     response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-    response.write(frameLine(channel, viewer.sequence++, new Date().toISOString()));
+    response.write(frameLine(channel, viewer.sequence++, new Date().toISOString(), payload));
     watch(viewer);
   };
 

@@ -8,6 +8,8 @@ export interface StreamSettings {
   readonly frameIntervalMs: number;
   /** STREAM_RETRY_AFTER_SECONDS, default 5: the Retry-After of a 503. */
   readonly retryAfterSeconds: number;
+  /** STREAM_FRAME_PAYLOAD_BYTES, default 0: filler carried by every frame, to stand in for media data. */
+  readonly payloadBytes: number;
 }
 
 export type StreamSettingsResult = { readonly ok: true; readonly settings: StreamSettings } | { readonly ok: false; readonly errors: readonly string[] };
@@ -28,8 +30,9 @@ export function readStreamSettings(environment: NodeJS.ProcessEnv): StreamSettin
   const port = integer('STREAM_PORT', 8080, 0, 65535);
   const frameIntervalMs = integer('STREAM_FRAME_INTERVAL_MS', 500, 1, 3_600_000);
   const retryAfterSeconds = integer('STREAM_RETRY_AFTER_SECONDS', 5, 0, 86_400);
+  const payloadBytes = integer('STREAM_FRAME_PAYLOAD_BYTES', 0, 0, 1_048_576);
   const rawHost = environment['STREAM_HOST'];
   const host = rawHost === undefined || rawHost.trim() === '' ? '0.0.0.0' : rawHost.trim();
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, settings: { port, host, frameIntervalMs, retryAfterSeconds } };
+  return { ok: true, settings: { port, host, frameIntervalMs, retryAfterSeconds, payloadBytes } };
 }
