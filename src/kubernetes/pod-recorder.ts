@@ -113,9 +113,11 @@ export class PodRecorder {
     }
     clearTimeout(this.#annotationTimer);
     this.#annotationTimer = undefined;
-    if (!this.#annotationQueued) this.#queueAnnotations();
+    // Always one more: a patch already under way may carry an older state than the final one.
+    this.#queueAnnotations();
     const done = await this.#queue.idle(waitMs);
-    if (!done) this.#options.logger.warn({ pending: this.#queue.pending, waitMs }, 'Kubernetes: exiting without waiting longer for the pending requests');
+    // Not a warning: the apiserver's trouble has had its one warning already.
+    if (!done) this.#options.logger.info({ pending: this.#queue.pending, waitMs }, 'Kubernetes: exiting without waiting longer for the pending requests');
     this.#queue.stop();
     await this.#options.api.then((api) => api.close()).catch(() => {});
   }

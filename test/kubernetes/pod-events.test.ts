@@ -1,0 +1,259 @@
+// podvisor in a pod, against a real kube-apiserver (test/helpers/kube-apiserver.ts): the chart installed with
+// real helm, the Pod its Deployment would create, podvisor run locally as that Pod with the chart's
+// ServiceAccount token, and everything it records read back with kubectl.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserver.ts';
+import { eventually, freePort, message, NODE, ROOT, startPodvisor, type LogLine, type RunningPodvisor } from '../helpers/podvisor-process.ts';
+import { helm, kubectl, runTool, KUBECTL } from '../helpers/tools.ts';
+
+const NAMESPACE = 'podvisor-test';
+const RELEASE = 'edge';
+const CRASHING_SERVER = join(ROOT, 'test', 'kubernetes', 'fixtures', 'crashing-server.mjs');
+
+interface EventObject {
+  readonly metadata: { readonly name: string };
+  readonly type: string;
+  readonly reason: string;
+  readonly action: string;
+  readonly note: string;
+  readonly reportingController: string;
+  readonly reportingInstance: string;
+  readonly regarding: { readonly kind: string; readonly name: string; readonly uid?: string };
+  readonly series?: { readonly count: number; readonly lastObservedTime: string };
+}
+
+describe('Kubernetes Events and annotations against a real kube-apiserver', { timeout: 300_000 }, () => {
+  let cluster: KubeApiServer;
+  let work: string;
+  let serviceAccount: string;
+  let deployment: string;
+  const running: RunningPodvisor[] = [];
+  const admin = (args: readonly string[]): Promise<string> => kubectl(['--kubeconfig', cluster.kubeconfig, ...args]);
+
+  before(async () => {
+    cluster = await startKubeApiServer();
+    process.stdout.write(`# against kube-apiserver ${cluster.version} (${cluster.url}), kubectl and helm from the tool cache\n`);
+    work = mkdtempSync(join(tmpdir(), 'podvisor-k8s-'));
+    await admin(['create', 'namespace', NAMESPACE]);
+    await helm(['install', RELEASE, join(ROOT, 'helm', 'podvisor'), '--kubeconfig', cluster.kubeconfig, '--namespace', NAMESPACE, '--wait=false']);
+    const objects = JSON.parse(await admin(['get', 'deployment,serviceaccount', '-n', NAMESPACE, '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'json'])) as { items: Array<{ kind: string; metadata: { name: string } }> };
+    deployment = objects.items.find((item) => item.kind === 'Deployment')?.metadata.name ?? assert.fail('the chart installed no Deployment');
+    serviceAccount = objects.items.find((item) => item.kind === 'ServiceAccount')?.metadata.name ?? assert.fail('the chart installed no ServiceAccount');
+  });
+
+  after(async () => {
+    for (const podvisor of running) podvisor.kill();
+    await cluster?.close();
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** Creates the Pod the Deployment's ReplicaSet would (no controller-manager runs: it stays Pending). */
+  async function createPod(name: string): Promise<string> {
+    const template = JSON.parse(await admin(['get', 'deployment', deployment, '-n', NAMESPACE, '-o', 'jsonpath={.spec.template}'])) as { metadata: object; spec: object };
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...template.metadata, name, namespace: NAMESPACE }, spec: template.spec };
+    const created = JSON.parse(await kubectl(['--kubeconfig', cluster.kubeconfig, 'create', '-f', '-', '-o', 'json'], { input: JSON.stringify(pod) })) as { metadata: { uid: string } };
+    return created.metadata.uid;
+  }
+
+  /** What the kubelet would mount at /var/run/secrets/kubernetes.io/serviceaccount: a fresh token for the chart's ServiceAccount. */
+  async function serviceAccountDir(name: string): Promise<string> {
+    const directory = join(work, name);
+    const token = (await admin(['create', 'token', serviceAccount, '-n', NAMESPACE, '--duration', '1h'])).trim();
+    mkdirSync(directory, { recursive: true });
+    writeFileSync(join(directory, 'token'), token);
+    writeFileSync(join(directory, 'namespace'), NAMESPACE);
+    copyFileSync(cluster.caFile, join(directory, 'ca.crt'));
+    return directory;
+  }
+
+  function podEnvironment(pod: string, uid: string, saDir: string, counter: string): Record<string, string> {
+    return {
+      KUBERNETES_SERVICE_HOST: cluster.host,
+      KUBERNETES_SERVICE_PORT: String(cluster.port),
+      POD_NAME: pod,
+      POD_NAMESPACE: NAMESPACE,
+      POD_UID: uid,
+      PODVISOR_KUBERNETES: 'auto',
+      PODVISOR_KUBERNETES_SERVICE_ACCOUNT_DIR: saDir,
+      CRASH_COUNTER: counter,
+    };
+  }
+
+  async function eventsOf(pod: string): Promise<EventObject[]> {
+    const list = JSON.parse(await admin(['get', 'events.v1.events.k8s.io', '-n', NAMESPACE, '-o', 'json'])) as { items: EventObject[] };
+    return list.items.filter((event) => event.regarding.name === pod);
+  }
+
+  async function annotationsOf(pod: string): Promise<Record<string, string>> {
+    return JSON.parse(await admin(['get', 'pod', pod, '-n', NAMESPACE, '-o', 'jsonpath={.metadata.annotations}']) || '{}') as Record<string, string>;
+  }
+
+  const countOf = (event: EventObject): number => event.series?.count ?? 1;
+
+  test('the ServiceAccount may create and patch Events and patch Pods in its namespace, and nothing else', async () => {
+    const as = `system:serviceaccount:${NAMESPACE}:${serviceAccount}`;
+    // `pods/status` names a subresource (kubectl would read it as the pod named "status").
+    const canI = async (verb: string, resource: string, namespace = NAMESPACE): Promise<string> => {
+      const [type, subresource] = resource.split('/') as [string, string | undefined];
+      const args = ['--kubeconfig', cluster.kubeconfig, 'auth', 'can-i', verb, type, '-n', namespace, '--as', as, ...(subresource === undefined ? [] : ['--subresource', subresource])];
+      return (await runTool(KUBECTL, args)).stdout.trim();
+    };
+    const allowed = [['create', 'events.events.k8s.io'], ['patch', 'events.events.k8s.io'], ['patch', 'pods']] as const;
+    for (const [verb, resource] of allowed) assert.equal(await canI(verb, resource), 'yes', `${verb} ${resource}`);
+    const denied = [
+      ['get', 'pods'], ['list', 'pods'], ['watch', 'pods'], ['create', 'pods'], ['update', 'pods'], ['delete', 'pods'],
+      ['get', 'events.events.k8s.io'], ['list', 'events.events.k8s.io'], ['update', 'events.events.k8s.io'], ['delete', 'events.events.k8s.io'],
+      ['create', 'events'], ['patch', 'events'], ['get', 'secrets'], ['list', 'configmaps'], ['patch', 'deployments.apps'], ['create', 'pods/exec'],
+      ['patch', 'pods/status'], ['get', 'serviceaccounts/token'], ['create', 'serviceaccounts/token'],
+    ] as const;
+    for (const [verb, resource] of denied) assert.equal(await canI(verb, resource), 'no', `${verb} ${resource} must be denied`);
+    assert.equal(await canI('patch', 'pods', 'default'), 'no', 'patch pods in another namespace must be denied');
+    assert.equal(await canI('create', 'events.events.k8s.io', 'kube-system'), 'no', 'Events in another namespace must be denied');
+    // The same, from the token itself: the only resource rules it has beyond discovery are the three above.
+    const token = (await admin(['create', 'token', serviceAccount, '-n', NAMESPACE])).trim();
+    const list = await kubectl(['--server', cluster.url, '--certificate-authority', cluster.caFile, '--token', token, 'auth', 'can-i', '--list', '-n', NAMESPACE]);
+    const rules = list.split('\n').slice(1).filter((line) => line.trim() !== '' && !line.trim().startsWith('['));
+    const resources = rules.map((line) => line.trim().split(/\s+/)[0]);
+    assert.deepEqual(
+      resources.filter((resource) => !['selfsubjectreviews.authentication.k8s.io', 'selfsubjectaccessreviews.authorization.k8s.io', 'selfsubjectrulesreviews.authorization.k8s.io'].includes(resource as string)).sort(),
+      ['events.events.k8s.io', 'pods'],
+      `the ServiceAccount's rules:\n${list}`,
+    );
+  });
+
+  test('a crashing server, a fatal line and SIGTERM show up as aggregated Events and current annotations on the Pod', async () => {
+    const pod = `${deployment}-crashloop`;
+    const uid = await createPod(pod);
+    const saDir = await serviceAccountDir('crashloop');
+    const httpPort = await freePort();
+    const podvisor = startPodvisor({
+      command: [NODE, CRASHING_SERVER],
+      env: {
+        ...podEnvironment(pod, uid, saDir, join(work, 'crashloop.count')),
+        CRASHES: '3',
+        PODVISOR_RESTART_DELAY_MS: '100',
+        PODVISOR_RESTART_BACKOFF_MAX_MS: '1000',
+        PODVISOR_START_LIMIT_BURST: '0',
+        PODVISOR_DRAIN_SECONDS: '2',
+        PODVISOR_HTTP_PORT: String(httpPort),
+        PODVISOR_HTTP_HOST: '127.0.0.1',
+      },
+    });
+    running.push(podvisor);
+    // Three crashes, one fatal line, then a server that stays up: 4 restarts, 5 starts.
+    await podvisor.waitForLogs(message('server started'), 5, 30_000);
+    await eventually(async () => {
+      const annotations = await annotationsOf(pod);
+      return annotations['podvisor.io/state'] === 'running' && annotations['podvisor.io/restarts'] === '4';
+    }, 'the annotations to say running after 4 restarts', 20_000);
+    const whileRunning = await annotationsOf(pod);
+    assert.equal(whileRunning['podvisor.io/last-exit'], 'signal SIGTERM', 'the fatal run was stopped with SIGTERM');
+
+    await eventually(async () => (await eventsOf(pod)).filter((event) => event.reason === 'ServerStarted').map(countOf)[0] === 5, 'ServerStarted aggregated to 5', 20_000);
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    assert.match(metrics, /podvisor_kubernetes_events_total\{reason="ServerStarted",result="created"\} 1/);
+    assert.match(metrics, /podvisor_kubernetes_events_total\{reason="ServerStarted",result="aggregated"\} 4/);
+
+    podvisor.signal('SIGTERM');
+    assert.equal(await podvisor.exited(20_000), 0);
+
+    const events = await eventsOf(pod);
+    const summary = events.map((event) => `${event.type} ${event.reason} ${event.action} x${countOf(event)}: ${event.note}`).join('\n');
+    const one = (reason: string, action?: string): EventObject => {
+      const matching = events.filter((event) => event.reason === reason && (action === undefined || event.action === action));
+      assert.equal(matching.length, 1, `exactly one ${reason} ${action ?? ''} Event (aggregated), got:\n${summary}`);
+      return matching[0] as EventObject;
+    };
+    for (const event of events) {
+      assert.equal(event.reportingController, 'podvisor.io/supervisor');
+      assert.equal(event.reportingInstance, pod);
+      assert.deepEqual([event.regarding.kind, event.regarding.name, event.regarding.uid], ['Pod', pod, uid]);
+    }
+    const started = one('ServerStarted');
+    assert.deepEqual([started.type, countOf(started)], ['Normal', 5], summary);
+    const crashes = one('ServerRestarting', 'RestartAfterExit');
+    assert.deepEqual([crashes.type, countOf(crashes)], ['Warning', 3], summary);
+    assert.match(crashes.note, /exit code 3/);
+    const fatalRestart = one('ServerRestarting', 'RestartAfterFatalLog');
+    assert.equal(countOf(fatalRestart), 1);
+    const fatal = one('FatalError');
+    assert.equal(fatal.type, 'Warning');
+    assert.match(fatal.note, /database connection lost: giving up/);
+    const backOff = one('BackOff');
+    assert.deepEqual([backOff.type, countOf(backOff)], ['Warning', 3], summary);
+    const shuttingDown = one('ShuttingDown');
+    assert.deepEqual([shuttingDown.type, countOf(shuttingDown)], ['Normal', 1], summary);
+    assert.match(shuttingDown.note, /SIGTERM/);
+    assert.ok(started.series !== undefined && !Number.isNaN(Date.parse(started.series.lastObservedTime)), 'series.lastObservedTime is a time');
+
+    assert.deepEqual(await annotationsOf(pod), { ...whileRunning, 'podvisor.io/state': 'stopped', 'podvisor.io/restarts': '4', 'podvisor.io/last-exit': 'exit code 0' });
+    const described = await admin(['describe', 'pod', pod, '-n', NAMESPACE]);
+    assert.match(described, /podvisor\.io\/restarts:\s+4/);
+    assert.match(described, /Warning\s+ServerRestarting\s+.*podvisor\.io\/supervisor/);
+    process.stdout.write(`# kubectl describe pod ${pod} (Events):\n${described.slice(described.indexOf('Events:')).replace(/^/gm, '#   ')}\n`);
+    const tokenOnDisk = readFileSync(join(saDir, 'token'), 'utf8');
+    assert.ok(!podvisor.stderr().includes(tokenOnDisk) && !podvisor.stdout().includes(tokenOnDisk), 'the token never appears in the output');
+  });
+
+  test('kubectl rollout restart changes the Deployment\'s pod template', async () => {
+    const before = JSON.parse(await admin(['get', 'deployment', deployment, '-n', NAMESPACE, '-o', 'json'])) as { metadata: { generation: number }; spec: { template: { metadata: { annotations?: Record<string, string> } } } };
+    assert.equal(before.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'], undefined);
+    await admin(['rollout', 'restart', `deployment/${deployment}`, '-n', NAMESPACE]);
+    const afterRestart = JSON.parse(await admin(['get', 'deployment', deployment, '-n', NAMESPACE, '-o', 'json'])) as typeof before;
+    const restartedAt = afterRestart.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
+    assert.ok(restartedAt !== undefined && !Number.isNaN(Date.parse(restartedAt)), `restartedAt annotation: ${restartedAt}`);
+    assert.equal(afterRestart.metadata.generation, before.metadata.generation + 1);
+  });
+
+  test('an apiserver that goes away costs one warning and never changes restart timing', async () => {
+    const pod = `${deployment}-outage`;
+    const uid = await createPod(pod);
+    const saDir = await serviceAccountDir('outage');
+    const delayMs = 300;
+    const podvisor = startPodvisor({
+      command: [NODE, CRASHING_SERVER],
+      env: {
+        ...podEnvironment(pod, uid, saDir, join(work, 'outage.count')),
+        CRASHES: '-1',
+        CRASH_AFTER_MS: '200',
+        PODVISOR_RESTART_DELAY_MS: String(delayMs),
+        PODVISOR_RESTART_BACKOFF_MAX_MS: String(delayMs),
+        PODVISOR_START_LIMIT_BURST: '0',
+        PODVISOR_KUBERNETES_SHUTDOWN_WAIT_MS: '1000',
+      },
+    });
+    running.push(podvisor);
+    const started = message('server started');
+    await podvisor.waitForLogs(started, 4, 30_000);
+    await eventually(async () => (await eventsOf(pod)).some((event) => event.reason === 'ServerRestarting'), 'Events recorded before the outage', 20_000);
+
+    await cluster.stopApiServer();
+    const stoppedAt = Date.now();
+    const startsBefore = podvisor.logs.filter(started).length;
+    await podvisor.waitForLogs(started, startsBefore + 6, 30_000);
+
+    const spawnTimes = (lines: readonly LogLine[]): number[] => lines.filter(started).map((line) => Date.parse(String(line.time)));
+    const times = spawnTimes(podvisor.logs);
+    const intervals = times.slice(1).map((time, index) => time - (times[index] as number));
+    const beforeOutage = intervals.filter((_, index) => (times[index + 1] as number) < stoppedAt);
+    const duringOutage = intervals.filter((_, index) => (times[index] as number) > stoppedAt);
+    const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+    // Each cycle is the server's 200 ms run plus the 300 ms delay; generous bounds, and no drift during the outage.
+    for (const interval of [...beforeOutage, ...duringOutage]) assert.ok(interval >= 450 && interval < 2000, `restart interval ${interval} ms (all: ${intervals.join(', ')})`);
+    assert.ok(Math.abs(median(duringOutage) - median(beforeOutage)) < 250, `medians before ${median(beforeOutage)} ms, during ${median(duringOutage)} ms`);
+
+    const signalledAt = Date.now();
+    podvisor.signal('SIGTERM');
+    assert.equal(await podvisor.exited(20_000), 0);
+    const exitMs = Date.now() - signalledAt;
+    assert.ok(exitMs < 5000, `exit took ${exitMs} ms with the apiserver gone (shutdown wait 1000 ms)`);
+
+    const warnings = podvisor.logs.filter((line) => line.level >= 40 && /kubernetes/i.test(line.msg));
+    assert.equal(warnings.length, 1, `exactly one warning about Kubernetes:\n${warnings.map((line) => JSON.stringify(line)).join('\n')}`);
+    assert.match(String(warnings[0]?.msg), /unreachable/);
+  });
+});
