@@ -146,7 +146,7 @@ export class PodRecorder {
         run: async () => (await this.#options.api).createEvent(observation.series),
         settle: (outcome) => {
           if (outcome.ok) state.created = true;
-          this.#noteOutcome(outcome, `create Event ${intent.reason}`);
+          this.#noteOutcome(outcome, `create Event (${intent.reason})`);
           this.#options.report(intent.reason, outcome.ok ? 'created' : failedResult(outcome));
         },
       });
@@ -203,7 +203,7 @@ export class PodRecorder {
         }
       },
       settle: (outcome) => {
-        this.#noteOutcome(outcome, `update Event ${series.intent.reason}`);
+        this.#noteOutcome(outcome, `update Event (${series.intent.reason})`);
         for (let index = 0; index < occurrences; index++) this.#options.report(series.intent.reason, outcome.ok ? 'aggregated' : failedResult(outcome));
       },
     });
@@ -275,7 +275,8 @@ export class PodRecorder {
       );
       return;
     }
-    const warning = `${outcome.kind}:${what}`;
+    // One warning per kind of refusal and kind of request, whichever Event it was about.
+    const warning = `${outcome.kind}:${what.replace(/ \(.*\)$/, '')}`;
     if (this.#warned.has(warning)) return;
     this.#warned.add(warning);
     if (outcome.kind === 'forbidden') {
