@@ -10,6 +10,7 @@
 # --- build: install with the lockfile, bundle with esbuild (dist/: one entry file plus lazily loaded chunks)
 FROM docker.io/library/node:24-bookworm-slim AS build
 WORKDIR /build
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would bundle before the sources are copied; koffi and esbuild ship their
 # binaries as optional dependencies and need no install script.
@@ -21,14 +22,6 @@ RUN npm run build --silent
 
 # --- runtime: Node, the bundle, koffi (the one native addon, kept out of the bundle) and the launcher
 FROM docker.io/library/node:24-bookworm-slim
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="podvisor" \
-      org.opencontainers.image.description="A PID-1 supervisor for Kubernetes containers: restarts the server by the Darwin Streaming Server's exit-code protocol, reaps orphans, forwards signals, drains on SIGTERM, publishes Prometheus metrics and Kubernetes Events." \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
 ENV NODE_ENV=production
 WORKDIR /opt/podvisor
 COPY package.json ./
@@ -45,3 +38,12 @@ WORKDIR /app
 EXPOSE 8080 9464
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["podvisor"]
+# Last, so that a new version or revision rebuilds nothing but the labels.
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="podvisor" \
+      org.opencontainers.image.description="A PID-1 supervisor for Kubernetes containers: restarts the server by the Darwin Streaming Server's exit-code protocol, reaps orphans, forwards signals, drains on SIGTERM, publishes Prometheus metrics and Kubernetes Events." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"

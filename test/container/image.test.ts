@@ -1,0 +1,129 @@
+// The image, built with podman and run as PID 1 the way Kubernetes runs it: read-only root filesystem, the
+// image's non-root user, no capabilities. The server is the image's default: the reference streaming server.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { eventually, freePort } from '../helpers/podvisor-process.ts';
+import { IMAGE, RUN_FLAGS, VERSION, buildImage, get, podman, processesIn, runContainer, waitForContainerLogs, waitForExit, waitForStatus, type Container } from './podman.ts';
+
+/** Kubernetes' hardened securityContext, as podman flags. */
+const HARDENED = ['--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges'] as const;
+const DRAIN_SECONDS = 5;
+const KILL_GRACE_MS = 1000;
+
+describe('the podvisor image', { timeout: 900_000 }, () => {
+  before(async () => {
+    const seconds = await buildImage();
+    console.log(`# podman build (cached layers reused): ${seconds.toFixed(1)} s`);
+  });
+
+  it('is labelled and configured as documented: numeric non-root user, podvisor entrypoint, no CMD, SIGTERM, ports', async () => {
+    const config = JSON.parse(await podman(['image', 'inspect', IMAGE, '--format', '{{json .Config}}'])) as {
+      User: string; Entrypoint: string[]; Cmd: string[] | null; StopSignal: string; ExposedPorts: Record<string, object>; Labels: Record<string, string>;
+    };
+    assert.equal(config.User, '1000:1000');
+    assert.deepEqual(config.Entrypoint, ['podvisor']);
+    assert.ok(config.Cmd === null || config.Cmd === undefined || config.Cmd.length === 0, `CMD is ${JSON.stringify(config.Cmd)}`);
+    assert.equal(config.StopSignal, 'SIGTERM');
+    assert.deepEqual(Object.keys(config.ExposedPorts).sort(), ['8080/tcp', '9464/tcp']);
+    assert.equal(config.Labels['org.opencontainers.image.title'], 'podvisor');
+    assert.equal(config.Labels['org.opencontainers.image.version'], VERSION);
+    assert.equal(config.Labels['org.opencontainers.image.licenses'], 'Apache-2.0');
+    const size = Number(await podman(['image', 'inspect', IMAGE, '--format', '{{.Size}}']));
+    const baseSize = Number(await podman(['image', 'inspect', 'docker.io/library/node:24-bookworm-slim', '--format', '{{.Size}}']));
+    console.log(`# image size: ${(size / 1e6).toFixed(1)} MB (the node:24-bookworm-slim base: ${(baseSize / 1e6).toFixed(1)} MB; podvisor adds ${((size - baseSize) / 1e6).toFixed(1)} MB)`);
+  });
+
+  it('ships only the bundle, koffi and the launcher: no node_modules besides koffi, no Kubernetes client tree', async () => {
+    const listing = await podman(['run', '--rm', ...RUN_FLAGS, '--entrypoint', 'sh', IMAGE, '-c',
+      'ls /opt/podvisor; echo ---; ls /opt/podvisor/node_modules; echo ---; command -v podvisor; podvisor --version']);
+    const [top, modules, onPath] = listing.split('---\n') as [string, string, string];
+    assert.deepEqual(top.trim().split('\n').sort(), ['bin', 'dist', 'node_modules', 'package.json']);
+    assert.deepEqual(modules.trim().split('\n').sort(), ['@koromix', 'koffi']);
+    assert.match(onPath, /^\/usr\/local\/bin\/podvisor\npodvisor \d+\.\d+\.\d+/);
+  });
+
+  describe('running the reference server as PID 1, read-only, as uid 1000, without capabilities', () => {
+    let container: Container;
+    let metricsPort: number;
+    let streamPort: number;
+
+    before(async () => {
+      metricsPort = await freePort();
+      streamPort = await freePort();
+      container = await runContainer(
+        [...HARDENED, '-p', `127.0.0.1:${metricsPort}:9464`, '-p', `127.0.0.1:${streamPort}:8080`,
+          '-e', `PODVISOR_DRAIN_SECONDS=${DRAIN_SECONDS}`, '-e', `PODVISOR_KILL_GRACE_MS=${KILL_GRACE_MS}`],
+        IMAGE,
+      );
+      await waitForStatus(`http://127.0.0.1:${metricsPort}/readyz`, 200, 60_000);
+    });
+    after(async () => {
+      await container.remove();
+    });
+
+    it('runs podvisor as PID 1, as uid 1000, with no effective capabilities, on a read-only root', async () => {
+      const status = await container.exec(['cat', '/proc/1/status']);
+      assert.match(status, /^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
+      assert.match(status, /^CapEff:\s+0+$/m);
+      assert.match(await container.exec(['cat', '/proc/1/cmdline']), /node\0\/opt\/podvisor\/dist\/podvisor\.js/);
+      const write = await podman(['exec', container.name, 'sh', '-c', 'touch /opt/podvisor/x 2>&1; echo "exit=$?"; touch /tmp/x && echo tmp-ok']);
+      assert.match(write, /Read-only file system/);
+      assert.match(write, /tmp-ok/);
+      const [started] = await waitForContainerLogs(container, (line) => line.msg === 'server started');
+      assert.deepEqual(started?.command, ['/usr/local/bin/node', '/opt/podvisor/dist/reference-server.js']);
+      assert.equal(started?.pid, 1);
+    });
+
+    it('serves /metrics, /healthz and /readyz on the published port, and the stream on 8080', async () => {
+      const metrics = await get(`http://127.0.0.1:${metricsPort}/metrics`);
+      assert.equal(metrics?.status, 200);
+      assert.match(metrics?.body ?? '', /^podvisor_server_state\{state="running"\} 1$/m);
+      assert.match(metrics?.body ?? '', /^podvisor_server_up 1$/m);
+      assert.equal((await get(`http://127.0.0.1:${metricsPort}/healthz`))?.status, 200);
+      const home = await get(`http://127.0.0.1:${streamPort}/`);
+      assert.equal(home?.status, 200);
+      assert.equal((JSON.parse(home?.body ?? '{}') as { state: string }).state, 'running');
+    });
+
+    it("records the supervisor's RSS inside the container", async () => {
+      const status = await container.exec(['cat', '/proc/1/status']);
+      const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
+      const serverPid = (await processesIn(container)).find((process) => process.ppid === 1)?.pid;
+      const serverStatus = serverPid === undefined ? '' : await container.exec(['cat', `/proc/${serverPid}/status`]);
+      const serverRssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(serverStatus)?.[1]);
+      assert.ok(rssKb > 0);
+      console.log(`# RSS of podvisor (PID 1) in the container, reference server running, idle: ${(rssKb / 1024).toFixed(1)} MiB; the reference server: ${(serverRssKb / 1024).toFixed(1)} MiB`);
+    });
+
+    it('restarts the server in place on `podman kill -s INT`; the container keeps running', async () => {
+      const before = (await container.podvisorLogs()).filter((line) => line.msg === 'server started').length;
+      await podman(['kill', '--signal', 'INT', container.name]);
+      await waitForContainerLogs(container, (line) => line.msg === 'restarting the server' && line.reason === 'sigint');
+      await waitForContainerLogs(container, (line) => line.msg === 'server started', before + 1);
+      assert.equal(await container.inspect('{{.State.Running}}'), 'true');
+      await waitForStatus(`http://127.0.0.1:${metricsPort}/readyz`, 200);
+      const metrics = await get(`http://127.0.0.1:${metricsPort}/metrics`);
+      assert.match(metrics?.body ?? '', /^podvisor_server_restarts_total\{reason="sigint"\} 1$/m);
+    });
+
+    it('drains an open stream and exits 0 within the grace on `podman stop`', async () => {
+      const abort = new AbortController();
+      const response = await fetch(`http://127.0.0.1:${streamPort}/live/container-test`, { signal: abort.signal });
+      assert.equal(response.status, 200);
+      const body = response.text().catch((error: unknown) => `stream error: ${String(error)}`);
+      await eventually(async () => /podvisor_server_sessions 1$/m.test((await get(`http://127.0.0.1:${metricsPort}/metrics`))?.body ?? ''), 'the stream to count as a session');
+      const grace = DRAIN_SECONDS + KILL_GRACE_MS / 1000;
+      const started = performance.now();
+      // podman's own timeout well past podvisor's: podvisor must finish by itself, not be SIGKILLed by podman.
+      await podman(['stop', '--time', String(Math.ceil(grace) + 30), container.name], 120_000);
+      const seconds = (performance.now() - started) / 1000;
+      abort.abort();
+      assert.equal(await waitForExit(container), 0);
+      assert.ok(seconds < grace + 5, `podman stop took ${seconds.toFixed(1)} s; the grace is ${grace} s`);
+      const drained = await waitForContainerLogs(container, (line) => line.msg === 'server drained');
+      assert.equal(drained.at(-1)?.outcome, 'drained');
+      await waitForContainerLogs(container, (line) => line.msg === 'podvisor exiting' && line.exitStatus === 0);
+      assert.match(await body, /"final":true/);
+    });
+  });
+});
