@@ -54,12 +54,19 @@ function setUp(tuning: RecorderTuning = TUNING) {
   return { api, logs, reports, recorder };
 }
 
-const settle = (ms = 120): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Polls until `condition` holds (generous bound: timing is about order here, never speed). */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 test('repeats become one created Event and one series patch with the latest count', async () => {
   const { api, reports, recorder } = setUp();
   for (let index = 0; index < 5; index++) recorder.listener(SPAWNED, SNAPSHOT);
-  await settle();
+  await until(() => reports.length === 5, 'five outcomes');
   assert.deepEqual(api.calls.filter((call) => !call.startsWith('annotate')), ['create ServerStarted x1', 'patch ServerStarted x5']);
   assert.deepEqual(reports, ['ServerStarted created', ...Array<string>(4).fill('ServerStarted aggregated')]);
   await recorder.close(100);
@@ -68,10 +75,10 @@ test('repeats become one created Event and one series patch with the latest coun
 test('an Event that expired on the apiserver (404) is created again with its series', async () => {
   const { api, recorder } = setUp();
   recorder.listener(SPAWNED, SNAPSHOT);
-  await settle();
+  await until(() => api.calls.some((call) => call.startsWith('create')), 'the create');
   api.fail = (call) => (call.startsWith('patch') ? Object.assign(new Error('not found'), { code: 404 }) : undefined);
   recorder.listener(SPAWNED, SNAPSHOT);
-  await settle();
+  await until(() => api.calls.filter((call) => call.startsWith('create')).length === 2, 'the second create');
   assert.deepEqual(api.calls.filter((call) => !call.startsWith('annotate')), ['create ServerStarted x1', 'create ServerStarted x2']);
   await recorder.close(100);
 });
@@ -81,7 +88,7 @@ test('new Events beyond the token bucket are counted as rate_limited, not sent',
   recorder.listener(SPAWNED, SNAPSHOT);
   recorder.listener({ type: 'shutdown_started', signal: 'SIGTERM' }, SNAPSHOT);
   recorder.listener({ type: 'gave_up', restarts: 1, intervalMs: 1, exitStatus: 1 }, SNAPSHOT);
-  await settle();
+  await until(() => reports.length === 3, 'three outcomes');
   assert.deepEqual(reports, ['GaveUp rate_limited', 'ServerStarted created', 'ShuttingDown created']);
   assert.equal(api.calls.filter((call) => call.startsWith('create')).length, 2);
   await recorder.close(100);
@@ -91,7 +98,7 @@ test('annotation changes in a burst go out as few merge patches, the last one cu
   const { api, recorder } = setUp();
   const states = ['starting', 'running', 'fatal_error', 'backoff', 'starting', 'running'] as const;
   states.forEach((state, restarts) => recorder.listener({ type: 'transition', from: 'stopped', to: state }, { ...SNAPSHOT, state, restarts }));
-  await settle();
+  await until(() => /"podvisor.io\/restarts":"5"/.test(api.calls.at(-1) ?? ''), 'the final annotations');
   const patches = api.calls.filter((call) => call.startsWith('annotate'));
   assert.ok(patches.length <= 2, patches.join('\n'));
   assert.match(patches.at(-1) ?? '', /"podvisor.io\/state":"running","podvisor.io\/restarts":"5"/);
@@ -103,22 +110,22 @@ test('an unreachable apiserver costs one warning for the whole outage and an inf
   api.fail = () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
   for (let index = 0; index < 4; index++) recorder.listener({ type: 'restart_scheduled', reason: 'signal', delayMs: 10, cause: 'signal SIGKILL' }, { ...SNAPSHOT, restarts: index });
   recorder.listener(SPAWNED, SNAPSHOT);
-  await settle(300);
+  await until(() => reports.includes('ServerStarted failed') && reports.includes('ServerRestarting failed'), 'the failed outcomes');
   assert.deepEqual(logs.filter((line) => line.level >= 40).map((line) => line.msg.split(':')[0]), ['Kubernetes API server unreachable']);
   assert.ok(reports.includes('ServerRestarting failed') && reports.includes('ServerStarted failed'), reports.join(', '));
   api.fail = undefined;
   recorder.listener(SPAWNED, SNAPSHOT);
-  await settle();
+  await until(() => logs.some((line) => line.level === 30 && line.msg.startsWith('Kubernetes')), 'the recovery line');
   assert.ok(logs.some((line) => line.level === 30 && line.msg.startsWith('Kubernetes API server reachable again')));
   await recorder.close(100);
 });
 
 test('a 403 is one warning that names the RBAC podvisor needs', async () => {
-  const { api, logs, recorder } = setUp();
+  const { api, logs, reports, recorder } = setUp();
   api.fail = (call) => (call.startsWith('create') ? Object.assign(new Error('forbidden'), { code: 403 }) : undefined);
   recorder.listener(SPAWNED, SNAPSHOT);
   recorder.listener({ type: 'shutdown_started', signal: 'SIGTERM' }, SNAPSHOT);
-  await settle();
+  await until(() => reports.length === 2, 'two outcomes');
   const warnings = logs.filter((line) => line.level >= 40);
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]?.msg ?? '', /events\.k8s\.io events \(create, patch\) and pods \(patch\)/);
