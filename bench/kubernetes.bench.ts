@@ -1,0 +1,129 @@
+/**
+ * Kubernetes on vs off. podvisor runs as a Pod of a real kube-apiserver (test/helpers/kube-apiserver.ts, RBAC as
+ * the chart grants it) or with PODVISOR_KUBERNETES=off, and we measure:
+ * - start-up: exec of podvisor → the server's first instruction (bench-stamp.sh), on and off alternating — the
+ *   Kubernetes client loads after the spawn, so the two should not differ;
+ * - RSS of podvisor once the ServerStarted Event is on the apiserver (on) or after the same settling time (off);
+ * - the client chunk itself (dist/chunks/kubernetes-api-*.js): its size, and its import time and RSS in a fresh Node.
+ * node bench/kubernetes.bench.ts [TRIALS]
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startKubeApiServer, type KubeApiServer } from '../test/helpers/kube-apiserver.ts';
+import { kubectl } from '../test/helpers/tools.ts';
+import { printResult, progress, row, type BenchRow } from './lib/report.ts';
+import { FIXTURES, NODE, ROOT, delay, explained, launch, realtimeMs, rssMb, scratch, waitForLines } from './lib/subjects.ts';
+
+const TRIALS = Number(process.argv[2] ?? 15);
+const STAMP = join(FIXTURES, 'bench-stamp.sh');
+const NAMESPACE = 'bench';
+const SETTLE_MS = 3000;
+
+async function podEnvironment(cluster: KubeApiServer, directory: string): Promise<Record<string, string>> {
+  const admin = (args: readonly string[]): Promise<string> => kubectl(['--kubeconfig', cluster.kubeconfig, ...args]);
+  await admin(['create', 'namespace', NAMESPACE]);
+  await admin(['create', 'serviceaccount', 'podvisor', '-n', NAMESPACE]);
+  await admin(['create', 'role', 'podvisor-events', '-n', NAMESPACE, '--verb=create,patch', '--resource=events.events.k8s.io']);
+  await admin(['create', 'role', 'podvisor-pods', '-n', NAMESPACE, '--verb=patch', '--resource=pods']);
+  for (const role of ['podvisor-events', 'podvisor-pods']) await admin(['create', 'rolebinding', role, '-n', NAMESPACE, `--role=${role}`, `--serviceaccount=${NAMESPACE}:podvisor`]);
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bench', namespace: NAMESPACE }, spec: { serviceAccountName: 'podvisor', containers: [{ name: 'podvisor', image: 'podvisor' }] } };
+  const created = JSON.parse(await kubectl(['--kubeconfig', cluster.kubeconfig, 'create', '-f', '-', '-o', 'json'], { input: JSON.stringify(pod) })) as { metadata: { uid: string } };
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(join(directory, 'token'), (await admin(['create', 'token', 'podvisor', '-n', NAMESPACE, '--duration', '1h'])).trim());
+  writeFileSync(join(directory, 'namespace'), NAMESPACE);
+  copyFileSync(cluster.caFile, join(directory, 'ca.crt'));
+  return {
+    KUBERNETES_SERVICE_HOST: cluster.host,
+    KUBERNETES_SERVICE_PORT: String(cluster.port),
+    POD_NAME: 'bench',
+    POD_NAMESPACE: NAMESPACE,
+    POD_UID: created.metadata.uid,
+    PODVISOR_KUBERNETES: 'auto',
+    PODVISOR_KUBERNETES_SERVICE_ACCOUNT_DIR: directory,
+    PODVISOR_LOG_LEVEL: 'warn',
+  };
+}
+
+async function startup(env: Record<string, string>, file: string): Promise<number> {
+  const started = realtimeMs();
+  const running = launch('podvisor', [STAMP, file, '0'], { restart: false, podvisorEnv: env });
+  try {
+    const [stamp] = await explained(running, () => waitForLines(file, 1, 10000));
+    return Number(BigInt(stamp as string) / 1000n) / 1000 - started;
+  } finally {
+    await running.stop();
+  }
+}
+
+async function serverStartedEvents(cluster: KubeApiServer): Promise<number> {
+  const list = JSON.parse(await kubectl(['--kubeconfig', cluster.kubeconfig, 'get', 'events.v1.events.k8s.io', '-n', NAMESPACE, '-o', 'json'])) as { items: Array<{ reason: string }> };
+  return list.items.filter((event) => event.reason === 'ServerStarted').length;
+}
+
+async function steadyRss(env: Record<string, string>, recorded: (() => Promise<boolean>) | undefined): Promise<number[]> {
+  const running = launch('podvisor', ['sleep', '600'], { podvisorEnv: env });
+  try {
+    await delay(SETTLE_MS);
+    if (recorded !== undefined) {
+      const deadline = Date.now() + 20000;
+      while (!(await recorded())) {
+        if (Date.now() > deadline) throw new Error('the ServerStarted Event never reached the apiserver');
+        await delay(200);
+      }
+      await delay(500);
+    }
+    const samples: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      samples.push(rssMb(running.pid));
+      await delay(100);
+    }
+    return samples;
+  } finally {
+    await running.stop();
+  }
+}
+
+/** Import time and RSS of the client chunk in a fresh Node (what podvisor pays after the spawn). */
+function chunkLoad(chunk: string): { ms: number; rssMb: number; baseRssMb: number } {
+  const script = `const t=performance.now();const base=process.memoryUsage().rss;await import(${JSON.stringify(chunk)});process.stdout.write(JSON.stringify({ms:performance.now()-t,rssMb:process.memoryUsage().rss/1048576,baseRssMb:base/1048576}))`;
+  return JSON.parse(execFileSync(NODE, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { ms: number; rssMb: number; baseRssMb: number };
+}
+
+const rows: BenchRow[] = [];
+const chunkDirectory = join(ROOT, 'dist', 'chunks');
+const chunkName = readdirSync(chunkDirectory).find((name) => name.startsWith('kubernetes-api-'));
+if (chunkName === undefined) throw new Error('dist/chunks/kubernetes-api-*.js is missing: run npm run build first');
+const chunk = join(chunkDirectory, chunkName);
+progress(`kubernetes: client chunk ${chunkName}, ${TRIALS} imports`);
+const loads = Array.from({ length: TRIALS }, () => chunkLoad(chunk));
+rows.push(row('podvisor', 'Kubernetes client chunk: size', 'KB', [statSync(chunk).size / 1024], { note: 'bundled by esbuild: two API classes and the model serializer, without undici' }));
+rows.push(row('podvisor', 'Kubernetes client chunk: import time in a fresh Node', 'ms', loads.map((load) => load.ms), { note: 'paid after the server is spawned' }));
+rows.push(row('podvisor', 'Kubernetes client chunk: RSS added by the import', 'MB', loads.map((load) => load.rssMb - load.baseRssMb)));
+
+progress('kubernetes: starting etcd and kube-apiserver');
+const cluster = await startKubeApiServer();
+const space = scratch('kubernetes');
+try {
+  const on = await podEnvironment(cluster, space.file('serviceaccount'));
+  const off = { PODVISOR_KUBERNETES: 'off', PODVISOR_LOG_LEVEL: 'warn' };
+  progress(`kubernetes: start-up on/off × ${TRIALS} (against kube-apiserver ${cluster.version})`);
+  await startup(on, space.file('warm-on'));
+  await startup(off, space.file('warm-off'));
+  const startOn: number[] = [];
+  const startOff: number[] = [];
+  for (let i = 0; i < TRIALS; i++) {
+    startOn.push(await startup(on, space.file(`on-${i}`)));
+    startOff.push(await startup(off, space.file(`off-${i}`)));
+  }
+  rows.push(row('podvisor (Kubernetes off)', 'start-up: exec of podvisor → server runs', 'ms', startOff));
+  rows.push(row('podvisor (Kubernetes on)', 'start-up: exec of podvisor → server runs', 'ms', startOn, { goal: 'unchanged vs off' }));
+  progress('kubernetes: steady RSS on/off');
+  const before = await serverStartedEvents(cluster);
+  rows.push(row('podvisor (Kubernetes off)', 'steady RSS of podvisor', 'MB', await steadyRss(off, undefined)));
+  rows.push(row('podvisor (Kubernetes on)', 'steady RSS of podvisor, Events recorded', 'MB', await steadyRss(on, async () => (await serverStartedEvents(cluster)) > before), { goal: '≤ 100 MB' }));
+} finally {
+  space.remove();
+  await cluster.close();
+}
+printResult('kubernetes', rows);
