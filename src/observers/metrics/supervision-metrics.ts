@@ -20,13 +20,8 @@ export const DRAIN_BUCKETS_SECONDS: readonly number[] = [0.01, 0.05, 0.1, 0.25, 
  */
 export function defineSupervisionMetrics(registry: Registry<PrometheusContentType> | Registry<OpenMetricsContentType>, supervision: Supervision, now: () => number = Date.now): () => void {
   const registers = [registry];
-  let valuesAt: { readonly at: number; readonly values: ReturnType<typeof snapshotValues> } | undefined;
-  // One snapshot read per scrape for all gauges, so that they agree with each other.
-  const current = (): ReturnType<typeof snapshotValues> => {
-    const at = now();
-    if (valuesAt === undefined || valuesAt.at !== at) valuesAt = { at, values: snapshotValues(supervision.snapshot, at) };
-    return valuesAt.values;
-  };
+  // prom-client calls every collect() synchronously at the start of one scrape, so the gauges read the same snapshot.
+  const current = (): ReturnType<typeof snapshotValues> => snapshotValues(supervision.snapshot, now());
 
   const state = new Gauge({
     name: `${METRIC_PREFIX}server_state`,
