@@ -1,6 +1,5 @@
 import { truncateLine } from '../observers/log-events.ts';
 import type { RestartReason, SupervisionEvent } from '../supervisor/events.ts';
-import type { SupervisionSnapshot } from '../supervisor/supervision.ts';
 
 /** What podvisor wants said on its Pod: one Kubernetes Event, before aggregation and rate limits. */
 export interface PodEventIntent {
@@ -39,7 +38,7 @@ const RESTART_ACTIONS: Readonly<Record<RestartReason, string>> = {
  * The Events one supervision event is worth (none for most). Notes stay the same for repeats of the same
  * cause, because an aggregated Event keeps its first note and counts the rest.
  */
-export function podEventsFor(event: SupervisionEvent, snapshot: SupervisionSnapshot, context: PodEventContext): PodEventIntent[] {
+export function podEventsFor(event: SupervisionEvent, context: PodEventContext): PodEventIntent[] {
   switch (event.type) {
     case 'server_spawned':
       return [{ type: 'Normal', reason: 'ServerStarted', action: 'Start', note: limitNote(`Started the server: ${event.command.join(' ')}`) }];
@@ -51,7 +50,7 @@ export function podEventsFor(event: SupervisionEvent, snapshot: SupervisionSnaps
         note: limitNote(event.reason === 'sigint' ? 'Restarting the server: SIGINT asked for a restart' : `Restarting the server after ${truncateLine(event.cause, QUOTED_FATAL_LINE)}`),
       };
       if (event.delayMs <= context.restartDelayMs) return [restarting];
-      return [restarting, { type: 'Warning', reason: 'BackOff', action: 'Wait', note: `Back-off restarting the crashing server (restarts so far: ${snapshot.restarts})` }];
+      return [restarting, { type: 'Warning', reason: 'BackOff', action: 'Wait', note: 'Back-off restarting the crashing server: each restart waits longer while it keeps crashing' }];
     }
     case 'fatal_reported': {
       const where = event.source === 'kit' ? 'over IPC' : `on ${event.stream ?? 'its output'}`;

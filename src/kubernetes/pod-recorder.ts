@@ -96,7 +96,7 @@ export class PodRecorder {
 
   readonly listener: SupervisionListener = (event: SupervisionEvent, snapshot: SupervisionSnapshot) => {
     if (this.#closing) return;
-    for (const intent of podEventsFor(event, snapshot, this.#options.context)) this.#record(intent);
+    for (const intent of podEventsFor(event, this.#options.context)) this.#record(intent);
     this.#wantAnnotations(podAnnotations(snapshot));
   };
 

@@ -94,6 +94,13 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
 
   const countOf = (event: EventObject): number => event.series?.count ?? 1;
 
+  /** waitForLogs, with podvisor's whole stderr in the failure (it shows why podvisor ended early). */
+  async function waitForStarts(podvisor: RunningPodvisor, count: number): Promise<void> {
+    await podvisor.waitForLogs(message('server started'), count, 30_000).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\nstderr:\n${podvisor.stderr()}`);
+    });
+  }
+
   test('the ServiceAccount may create and patch Events and patch Pods in its namespace, and nothing else', async () => {
     const as = `system:serviceaccount:${NAMESPACE}:${serviceAccount}`;
     // `pods/status` names a subresource (kubectl would read it as the pod named "status").
@@ -145,7 +152,7 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
     });
     running.push(podvisor);
     // Three crashes, one fatal line, then a server that stays up: 4 restarts, 5 starts.
-    await podvisor.waitForLogs(message('server started'), 5, 30_000);
+    await waitForStarts(podvisor, 5);
     await eventually(async () => {
       const annotations = await annotationsOf(pod);
       return annotations['podvisor.io/state'] === 'running' && annotations['podvisor.io/restarts'] === '4';
@@ -228,13 +235,13 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
     });
     running.push(podvisor);
     const started = message('server started');
-    await podvisor.waitForLogs(started, 4, 30_000);
+    await waitForStarts(podvisor, 4);
     await eventually(async () => (await eventsOf(pod)).some((event) => event.reason === 'ServerRestarting'), 'Events recorded before the outage', 20_000);
 
     await cluster.stopApiServer();
     const stoppedAt = Date.now();
     const startsBefore = podvisor.logs.filter(started).length;
-    await podvisor.waitForLogs(started, startsBefore + 6, 30_000);
+    await waitForStarts(podvisor, startsBefore + 6);
 
     const spawnTimes = (lines: readonly LogLine[]): number[] => lines.filter(started).map((line) => Date.parse(String(line.time)));
     const times = spawnTimes(podvisor.logs);

@@ -2,11 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NOTE_LIMIT, podEventsFor } from '../../../src/kubernetes/pod-events.ts';
 import type { SupervisionEvent } from '../../../src/supervisor/events.ts';
-import type { SupervisionSnapshot } from '../../../src/supervisor/supervision.ts';
 
-const SNAPSHOT: SupervisionSnapshot = { state: 'backoff', pid: undefined, restarts: 2, lastExit: { code: 3, signal: null }, serverStartedAt: 0, backoffMs: 0, sessions: undefined, supervisorStartedAt: 0 };
 const CONTEXT = { restartDelayMs: 1000, drainSeconds: 5 };
-const summary = (event: SupervisionEvent): string[] => podEventsFor(event, SNAPSHOT, CONTEXT).map((intent) => `${intent.type} ${intent.reason} ${intent.action}: ${intent.note}`);
+const summary = (event: SupervisionEvent): string[] => podEventsFor(event, CONTEXT).map((intent) => `${intent.type} ${intent.reason} ${intent.action}: ${intent.note}`);
 
 test('each supervision event that matters becomes its Event', () => {
   const cases: Array<[SupervisionEvent, string[]]> = [
@@ -16,7 +14,7 @@ test('each supervision event that matters becomes its Event', () => {
     [{ type: 'restart_scheduled', reason: 'sigint', delayMs: 0, cause: 'exit code 254' }, ['Warning ServerRestarting RestartOnSigint: Restarting the server: SIGINT asked for a restart']],
     [
       { type: 'restart_scheduled', reason: 'fatal_log', delayMs: 4000, cause: 'fatal_log (signal SIGTERM)' },
-      ['Warning ServerRestarting RestartAfterFatalLog: Restarting the server after fatal_log (signal SIGTERM)', 'Warning BackOff Wait: Back-off restarting the crashing server (restarts so far: 2)'],
+      ['Warning ServerRestarting RestartAfterFatalLog: Restarting the server after fatal_log (signal SIGTERM)', 'Warning BackOff Wait: Back-off restarting the crashing server: each restart waits longer while it keeps crashing'],
     ],
     [{ type: 'fatal_reported', source: 'log', line: 'FATAL: disk full', stream: 'stderr' }, ['Warning FatalError Stop: The server reported a fatal error on stderr: FATAL: disk full']],
     [{ type: 'fatal_reported', source: 'kit', line: 'cannot bind' }, ['Warning FatalError Stop: The server reported a fatal error over IPC: cannot bind']],
@@ -33,9 +31,9 @@ test('each supervision event that matters becomes its Event', () => {
 });
 
 test('notes stay within the apiserver\'s 1024 characters, and an offending line is quoted truncated', () => {
-  const [fatal] = podEventsFor({ type: 'fatal_reported', source: 'log', line: 'x'.repeat(100_000), stream: 'stdout' }, SNAPSHOT, CONTEXT);
+  const [fatal] = podEventsFor({ type: 'fatal_reported', source: 'log', line: 'x'.repeat(100_000), stream: 'stdout' }, CONTEXT);
   assert.ok(fatal !== undefined && fatal.note.length <= NOTE_LIMIT);
   assert.match(fatal?.note ?? '', /x…$/);
-  const [started] = podEventsFor({ type: 'server_spawned', pid: 1, command: ['a'.repeat(5000)] }, SNAPSHOT, CONTEXT);
+  const [started] = podEventsFor({ type: 'server_spawned', pid: 1, command: ['a'.repeat(5000)] }, CONTEXT);
   assert.equal(started?.note.length, NOTE_LIMIT);
 });
