@@ -101,35 +101,41 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
     });
   }
 
-  test('the ServiceAccount may create and patch Events and patch Pods in its namespace, and nothing else', async () => {
-    const as = `system:serviceaccount:${NAMESPACE}:${serviceAccount}`;
+  /** The three grants podvisor uses are there; every other verb, resource and namespace is denied. */
+  async function assertExactGrants(namespace: string, account: string): Promise<void> {
+    const as = `system:serviceaccount:${namespace}:${account}`;
     // `pods/status` names a subresource (kubectl would read it as the pod named "status").
-    const canI = async (verb: string, resource: string, namespace = NAMESPACE): Promise<string> => {
+    const canI = async (verb: string, resource: string, where = namespace): Promise<string> => {
       const [type, subresource] = resource.split('/') as [string, string | undefined];
-      const args = ['--kubeconfig', cluster.kubeconfig, 'auth', 'can-i', verb, type, '-n', namespace, '--as', as, ...(subresource === undefined ? [] : ['--subresource', subresource])];
+      const args = ['--kubeconfig', cluster.kubeconfig, 'auth', 'can-i', verb, type, '-n', where, '--as', as, ...(subresource === undefined ? [] : ['--subresource', subresource])];
       return (await runTool(KUBECTL, args)).stdout.trim();
     };
     const allowed = [['create', 'events.events.k8s.io'], ['patch', 'events.events.k8s.io'], ['patch', 'pods']] as const;
-    for (const [verb, resource] of allowed) assert.equal(await canI(verb, resource), 'yes', `${verb} ${resource}`);
+    for (const [verb, resource] of allowed) assert.equal(await canI(verb, resource), 'yes', `${as}: ${verb} ${resource}`);
     const denied = [
       ['get', 'pods'], ['list', 'pods'], ['watch', 'pods'], ['create', 'pods'], ['update', 'pods'], ['delete', 'pods'],
       ['get', 'events.events.k8s.io'], ['list', 'events.events.k8s.io'], ['update', 'events.events.k8s.io'], ['delete', 'events.events.k8s.io'],
       ['create', 'events'], ['patch', 'events'], ['get', 'secrets'], ['list', 'configmaps'], ['patch', 'deployments.apps'], ['create', 'pods/exec'],
       ['patch', 'pods/status'], ['get', 'serviceaccounts/token'], ['create', 'serviceaccounts/token'],
     ] as const;
-    for (const [verb, resource] of denied) assert.equal(await canI(verb, resource), 'no', `${verb} ${resource} must be denied`);
-    assert.equal(await canI('patch', 'pods', 'default'), 'no', 'patch pods in another namespace must be denied');
-    assert.equal(await canI('create', 'events.events.k8s.io', 'kube-system'), 'no', 'Events in another namespace must be denied');
+    for (const [verb, resource] of denied) assert.equal(await canI(verb, resource), 'no', `${as}: ${verb} ${resource} must be denied`);
+    const elsewhere = namespace === 'default' ? 'kube-system' : 'default';
+    assert.equal(await canI('patch', 'pods', elsewhere), 'no', 'patch pods in another namespace must be denied');
+    assert.equal(await canI('create', 'events.events.k8s.io', elsewhere), 'no', 'Events in another namespace must be denied');
+  }
+
+  test('the ServiceAccount may create and patch Events and patch Pods in its namespace, and nothing else', async () => {
+    await assertExactGrants(NAMESPACE, serviceAccount);
     // The same, from the token itself: the only resource rules it has beyond discovery are the three above.
     const token = (await admin(['create', 'token', serviceAccount, '-n', NAMESPACE])).trim();
     const list = await kubectl(['--server', cluster.url, '--certificate-authority', cluster.caFile, '--token', token, 'auth', 'can-i', '--list', '-n', NAMESPACE]);
     const rules = list.split('\n').slice(1).filter((line) => line.trim() !== '' && !line.trim().startsWith('['));
-    const resources = rules.map((line) => line.trim().split(/\s+/)[0]);
-    assert.deepEqual(
-      resources.filter((resource) => !['selfsubjectreviews.authentication.k8s.io', 'selfsubjectaccessreviews.authorization.k8s.io', 'selfsubjectrulesreviews.authorization.k8s.io'].includes(resource as string)).sort(),
-      ['events.events.k8s.io', 'pods'],
-      `the ServiceAccount's rules:\n${list}`,
-    );
+    const discovery = ['selfsubjectreviews.authentication.k8s.io', 'selfsubjectaccessreviews.authorization.k8s.io', 'selfsubjectrulesreviews.authorization.k8s.io'];
+    const grants = rules
+      .map((line) => `${line.trim().split(/\s+/)[0]} ${/\[([^\]]*)\]\s*$/.exec(line)?.[1] ?? '?'}`)
+      .filter((grant) => !discovery.includes(grant.split(' ')[0] as string))
+      .sort();
+    assert.deepEqual(grants, ['events.events.k8s.io create patch', 'pods patch'], `the ServiceAccount's rules:\n${list}`);
   });
 
   test('a crashing server, a fatal line and SIGTERM show up as aggregated Events and current annotations on the Pod', async () => {
@@ -204,6 +210,11 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
     process.stdout.write(`# kubectl describe pod ${pod} (Events):\n${described.slice(described.indexOf('Events:')).replace(/^/gm, '#   ')}\n`);
     const tokenOnDisk = readFileSync(join(saDir, 'token'), 'utf8');
     assert.ok(!podvisor.stderr().includes(tokenOnDisk) && !podvisor.stdout().includes(tokenOnDisk), 'the token never appears in the output');
+  });
+
+  test('the k8s/ manifests apply to the same apiserver and grant exactly the same', async () => {
+    await admin(['apply', '-k', join(ROOT, 'k8s')]);
+    await assertExactGrants('default', 'podvisor');
   });
 
   test('kubectl rollout restart changes the Deployment\'s pod template', async () => {
