@@ -46,8 +46,8 @@ describe('user images', { timeout: 900_000 }, () => {
     while (!(await logs()).includes('container-orphans: done') && Date.now() < deadline) await delay(200);
     assert.match(await logs(), /container-orphans: done/);
     // The last orphans end 0.2 s after the last round; give them, and podvisor, a generous moment.
-    let zombies: { pid: number; name: string }[] = [];
     const settle = Date.now() + 10_000;
+    let zombies: { pid: number; name: string }[];
     do {
       await delay(500);
       zombies = (await processesIn(container)).filter((process) => process.state === 'Z');
