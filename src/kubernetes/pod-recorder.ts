@@ -14,8 +14,10 @@ import { fullBucket, takeToken, type BucketLimits, type TokenBucket } from './to
 export type EventResult = 'created' | 'aggregated' | 'rate_limited' | 'dropped' | 'failed';
 
 export interface RecorderTuning {
-  /** New Events (and series patches) per pod: a burst, then one per refill period — like client-go's spam filter. */
+  /** New Events per pod: a burst, then one per refill period — like client-go's spam filter. */
   readonly bucket: BucketLimits;
+  /** Series patches have a bucket of their own, so that a long crash loop's counts never starve a new Event. */
+  readonly seriesBucket: BucketLimits;
   /** Repeats of an Event within this window go out as one series patch. */
   readonly seriesPatchIntervalMs: number;
   /** Annotation changes within this window go out as one merge patch. */
@@ -28,6 +30,7 @@ export interface RecorderTuning {
 
 export const DEFAULT_TUNING: RecorderTuning = {
   bucket: { burst: 25, refillMs: 10_000 },
+  seriesBucket: { burst: 25, refillMs: 10_000 },
   seriesPatchIntervalMs: 1000,
   annotationIntervalMs: 500,
   queueLimit: 100,
@@ -49,6 +52,9 @@ export interface RecorderOptions {
   readonly random?: () => number;
 }
 
+/** The events after which state, restarts or last exit may have changed (not, e.g., every server log line). */
+const ANNOTATED_EVENTS: ReadonlySet<SupervisionEvent['type']> = new Set(['transition', 'server_spawned', 'server_exited', 'restart_scheduled', 'supervisor_exiting']);
+
 interface SeriesState {
   created: boolean;
   /** Repeats observed but not yet sent. */
@@ -69,6 +75,7 @@ export class PodRecorder {
   #table: SeriesTable = new Map();
   readonly #series = new Map<string, SeriesState>();
   #bucket: TokenBucket;
+  #seriesBucket: TokenBucket;
   #sequence = 0;
   #wantedAnnotations: PodAnnotations | undefined;
   #sentAnnotations: PodAnnotations | undefined;
@@ -85,6 +92,7 @@ export class PodRecorder {
     this.#tuning = options.tuning ?? DEFAULT_TUNING;
     this.#now = options.now ?? Date.now;
     this.#bucket = fullBucket(this.#tuning.bucket, this.#now());
+    this.#seriesBucket = fullBucket(this.#tuning.seriesBucket, this.#now());
     this.#queue = new RequestQueue({
       limit: this.#tuning.queueLimit,
       attempts: this.#tuning.attempts,
@@ -97,7 +105,7 @@ export class PodRecorder {
   readonly listener: SupervisionListener = (event: SupervisionEvent, snapshot: SupervisionSnapshot) => {
     if (this.#closing) return;
     for (const intent of podEventsFor(event, this.#options.context)) this.#record(intent);
-    this.#wantAnnotations(podAnnotations(snapshot));
+    if (ANNOTATED_EVENTS.has(event.type)) this.#wantAnnotations(podAnnotations(snapshot));
   };
 
   /**
@@ -167,8 +175,8 @@ export class PodRecorder {
     if (state === undefined) return;
     state.timer = undefined;
     const now = this.#now();
-    const taken = takeToken(this.#tuning.bucket, this.#bucket, now);
-    this.#bucket = taken.bucket;
+    const taken = takeToken(this.#tuning.seriesBucket, this.#seriesBucket, now);
+    this.#seriesBucket = taken.bucket;
     if (!taken.taken) {
       state.timer = setTimeout(() => this.#flushSeries(key), taken.waitMs);
       state.timer.unref();

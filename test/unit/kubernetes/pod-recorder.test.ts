@@ -11,7 +11,7 @@ import { createLogger } from '../../../src/observers/logger.ts';
 import type { SupervisionEvent } from '../../../src/supervisor/events.ts';
 import type { SupervisionSnapshot } from '../../../src/supervisor/supervision.ts';
 
-const TUNING: RecorderTuning = { bucket: { burst: 25, refillMs: 10_000 }, seriesPatchIntervalMs: 30, annotationIntervalMs: 30, queueLimit: 100, attempts: 2, retryBaseMs: 5, timeoutMs: 200 };
+const TUNING: RecorderTuning = { bucket: { burst: 25, refillMs: 10_000 }, seriesBucket: { burst: 25, refillMs: 10_000 }, seriesPatchIntervalMs: 30, annotationIntervalMs: 30, queueLimit: 100, attempts: 2, retryBaseMs: 5, timeoutMs: 200 };
 const TARGET = { name: 'web-0', namespace: 'prod', uid: 'u1', apiServerUrl: 'https://127.0.0.1:1', tokenFile: '/t', caFile: '/c' };
 const SNAPSHOT: SupervisionSnapshot = { state: 'running', pid: 5, restarts: 0, lastExit: undefined, serverStartedAt: 0, backoffMs: 0, sessions: undefined, supervisorStartedAt: 0 };
 const SPAWNED: SupervisionEvent = { type: 'server_spawned', pid: 5, command: ['server'] };
@@ -83,15 +83,21 @@ test('an Event that expired on the apiserver (404) is created again with its ser
   await recorder.close(100);
 });
 
-test('new Events beyond the token bucket are counted as rate_limited, not sent', async () => {
-  const { api, reports, recorder } = setUp({ ...TUNING, bucket: { burst: 2, refillMs: 60_000 } });
+test('new Events beyond the token bucket are counted as rate_limited; series counts wait for their own bucket', async () => {
+  const { api, reports, recorder } = setUp({ ...TUNING, bucket: { burst: 2, refillMs: 60_000 }, seriesBucket: { burst: 0, refillMs: 60_000 } });
   recorder.listener(SPAWNED, SNAPSHOT);
   recorder.listener({ type: 'shutdown_started', signal: 'SIGTERM' }, SNAPSHOT);
   recorder.listener({ type: 'gave_up', restarts: 1, intervalMs: 1, exitStatus: 1 }, SNAPSHOT);
   await until(() => reports.length === 3, 'three outcomes');
   assert.deepEqual(reports, ['GaveUp rate_limited', 'ServerStarted created', 'ShuttingDown created']);
   assert.equal(api.calls.filter((call) => call.startsWith('create')).length, 2);
-  await recorder.close(100);
+  // With no tokens for series patches, repeats wait (counted later), never dropped; close() sends them.
+  recorder.listener(SPAWNED, SNAPSHOT);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(api.calls.filter((call) => call.startsWith('patch')).length, 0);
+  await recorder.close(1000);
+  assert.deepEqual(api.calls.filter((call) => call.startsWith('patch')), ['patch ServerStarted x2']);
+  assert.equal(reports.at(-1), 'ServerStarted aggregated');
 });
 
 test('annotation changes in a burst go out as few merge patches, the last one current', async () => {
