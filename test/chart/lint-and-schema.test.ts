@@ -1,7 +1,11 @@
 // helm lint, and values.schema.json accepting what makes sense and rejecting nonsense with helm's own message.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { lint, render, templateRaw } from './chart.ts';
+import { helm } from '../helpers/tools.ts';
+import { CHART, lint, render, templateRaw } from './chart.ts';
 
 describe('helm lint --strict', () => {
   for (const [name, values] of [
@@ -15,6 +19,18 @@ describe('helm lint --strict', () => {
       assert.match(result.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
     });
   }
+});
+
+describe('helm package', () => {
+  it('packages the chart as podvisor-<version>.tgz', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'podvisor-package-'));
+    try {
+      await helm(['package', CHART, '--destination', directory]);
+      assert.deepEqual(readdirSync(directory), ['podvisor-0.1.0.tgz']);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('values.schema.json', () => {
