@@ -7,6 +7,13 @@ export interface RenderedMetrics {
   readonly body: string;
 }
 
+/**
+ * How long one rendering answers further scrapes. Any supervision event drops it at once, so the state, restart
+ * and exit series are never older than the state machine; only the process metrics may be this old. Under a
+ * scrape storm this bounds rendering to a few times a second, whatever the request rate.
+ */
+export const RENDER_REUSE_MS = 50;
+
 export interface Metrics {
   /** The exposition of every metric: OpenMetrics 1.0 when `openMetrics`, else Prometheus text 0.0.4. */
   render(openMetrics: boolean): Promise<RenderedMetrics>;
@@ -22,14 +29,26 @@ export function createMetrics(supervision: Supervision, now: () => number = Date
   const prometheus = new Registry<PrometheusContentType>();
   const openMetrics = new Registry<OpenMetricsContentType>();
   openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  const stops = [defineSupervisionMetrics(prometheus, supervision, now), defineSupervisionMetrics(openMetrics, supervision, now)];
+  const recent = new Map<boolean, { readonly at: number; readonly rendering: Promise<RenderedMetrics> }>();
+  const stops = [
+    defineSupervisionMetrics(prometheus, supervision, now),
+    defineSupervisionMetrics(openMetrics, supervision, now),
+    supervision.observe(() => recent.clear()),
+  ];
   return {
-    async render(asOpenMetrics) {
+    render(asOpenMetrics) {
+      const at = performance.now();
+      const reusable = recent.get(asOpenMetrics);
+      if (reusable !== undefined && at - reusable.at < RENDER_REUSE_MS) return reusable.rendering;
       const registry = asOpenMetrics ? openMetrics : prometheus;
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      const rendering = registry.metrics().then((body) => ({ contentType: registry.contentType, body }));
+      recent.set(asOpenMetrics, { at, rendering });
+      rendering.catch(() => recent.delete(asOpenMetrics));
+      return rendering;
     },
     stop() {
       for (const stop of stops) stop();
+      recent.clear();
       prometheus.clear();
       openMetrics.clear();
     },

@@ -129,7 +129,7 @@ export function defineSupervisionMetrics(registry: Registry<PrometheusContentTyp
         drain.observe({ outcome: event.outcome }, event.seconds);
         break;
       case 'log_line':
-        logLines.inc({ stream: event.stream, level: event.level });
+        logLines.inc({ stream: event.stream, level: event.level }, event.count ?? 1);
         break;
       case 'orphan_reaped':
         zombies.inc();

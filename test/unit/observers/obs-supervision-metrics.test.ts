@@ -136,4 +136,20 @@ describe('podvisor metrics', () => {
       metrics.stop();
     }
   });
+
+  it('reuse one rendering for scrapes close together, and drop it at any supervision event', async () => {
+    const supervision = new Supervision();
+    const metrics = createMetrics(supervision);
+    try {
+      const [first, second] = await Promise.all([metrics.render(false), metrics.render(false)]);
+      assert.equal(first, second, 'concurrent scrapes share one rendering');
+      supervision.update({ pid: 9, serverStartedAt: Date.now() });
+      supervision.apply({ type: 'spawned' });
+      const after = await metrics.render(false);
+      assert.notEqual(after, first);
+      assert.equal(samples(after.body, 'podvisor_server_state{').get('podvisor_server_state{state="starting"}'), 1);
+    } finally {
+      metrics.stop();
+    }
+  });
 });
