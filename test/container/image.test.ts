@@ -1,7 +1,11 @@
 // The image, built with podman and run as PID 1 the way Kubernetes runs it: read-only root filesystem, the
 // image's non-root user, no capabilities. The server is the image's default: the reference streaming server.
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { environment, podvisorContainer, render } from '../chart/chart.ts';
 import { eventually, freePort } from '../helpers/podvisor-process.ts';
 import { IMAGE, RUN_FLAGS, VERSION, buildImage, get, podman, processesIn, runContainer, waitForContainerLogs, waitForExit, waitForStatus, type Container } from './podman.ts';
 
@@ -124,6 +128,62 @@ describe('the podvisor image', { timeout: 900_000 }, () => {
       assert.equal(drained.at(-1)?.outcome, 'drained');
       await waitForContainerLogs(container, (line) => line.msg === 'podvisor exiting' && line.exitStatus === 0);
       assert.match(await body, /"final":true/);
+    });
+  });
+
+  describe("configured as the Helm chart's pod configures it", () => {
+    let container: Container;
+    let prefsDirectory: string;
+    let metricsPort: number;
+
+    /** Replaces the prefs file the way the kubelet updates a ConfigMap volume: a new file renamed into place. */
+    function writePrefs(autoRestart: boolean): void {
+      const next = join(prefsDirectory, '.prefs.yaml.next');
+      writeFileSync(next, `autoRestart: ${autoRestart}\n`);
+      chmodSync(next, 0o644);
+      renameSync(next, join(prefsDirectory, 'prefs.yaml'));
+    }
+
+    before(async () => {
+      const objects = await render();
+      const variables = [...environment(podvisorContainer(objects))].filter(([, value]) => !value.startsWith('{'));
+      prefsDirectory = mkdtempSync(join(tmpdir(), 'podvisor-prefs-'));
+      chmodSync(prefsDirectory, 0o755);
+      writePrefs(true);
+      metricsPort = await freePort();
+      container = await runContainer(
+        [
+          // The chart's securityContext and volumes, as podman flags.
+          '--user', '1000:1000', ...HARDENED, '--tmpfs', '/tmp', '-v', `${prefsDirectory}:/etc/podvisor:ro`,
+          '-p', `127.0.0.1:${metricsPort}:9464`,
+          // The Downward API's values, as a pod would have them.
+          '-e', 'POD_NAME=podvisor-0', '-e', 'POD_NAMESPACE=default', '-e', 'POD_UID=00000000-0000-0000-0000-000000000000',
+          ...variables.flatMap(([name, value]) => ['-e', `${name}=${value}`]),
+        ],
+        IMAGE,
+      );
+      await waitForStatus(`http://127.0.0.1:${metricsPort}/readyz`, 200, 60_000);
+    });
+    after(async () => {
+      await container?.remove();
+      rmSync(prefsDirectory, { recursive: true, force: true });
+    });
+
+    it('honours autoRestart turned off in the mounted prefs file: reloads it on SIGHUP, then does not restart', async () => {
+      writePrefs(false);
+      await podman(['kill', '--signal', 'HUP', container.name]);
+      const [reloaded] = await waitForContainerLogs(container, (line) => line.msg === 'prefs reloaded' && line.autoRestart === false);
+      assert.equal(reloaded?.trigger, 'sighup');
+      const server = (await processesIn(container)).find((process) => process.ppid === 1);
+      assert.ok(server !== undefined, 'no server process under PID 1');
+      await container.exec(['sh', '-c', `kill -KILL ${server.pid}`]);
+      // The server died of SIGKILL; with auto-restart off podvisor exits with its status, 128 + 9.
+      assert.equal(await waitForExit(container), 137);
+      const [exiting] = await waitForContainerLogs(container, (line) => line.msg === 'podvisor exiting');
+      assert.equal(exiting?.exitStatus, 137);
+      const logs = await container.podvisorLogs();
+      assert.equal(logs.filter((line) => line.msg === 'server started').length, 1);
+      assert.equal(logs.filter((line) => line.msg === 'restarting the server').length, 0);
     });
   });
 });
