@@ -99,6 +99,9 @@ export class PodRecorder {
       retryBaseMs: this.#tuning.retryBaseMs,
       timeoutMs: this.#tuning.timeoutMs,
       random: options.random ?? Math.random,
+      onAttemptFailed: (kind, error) => {
+        if (kind === 'unreachable') this.#noteUnreachable(error);
+      },
     });
   }
 
@@ -262,6 +265,17 @@ export class PodRecorder {
 
   // ---- the one warning ----
 
+  /** The first failed attempt of an outage warns (a retry may still succeed, but the operator should know now). */
+  #noteUnreachable(error: unknown): void {
+    if (this.#unreachableSince !== undefined) return;
+    this.#unreachableSince = this.#now();
+    const { logger, target } = this.#options;
+    logger.warn(
+      { pod: `${target.namespace}/${target.name}`, apiServer: target.apiServerUrl, error: describeFailure(error) },
+      'Kubernetes API server unreachable: Events and annotations on this Pod are retried, then skipped, until it answers (supervision goes on; counted in podvisor_kubernetes_events_total{result="failed"})',
+    );
+  }
+
   #noteOutcome(outcome: RequestOutcome, what: string): void {
     const { logger, target } = this.#options;
     const pod = `${target.namespace}/${target.name}`;
@@ -275,16 +289,11 @@ export class PodRecorder {
     }
     if (outcome.kind === 'dropped') return;
     if (outcome.kind === 'unreachable') {
-      if (this.#unreachableSince !== undefined) return;
-      this.#unreachableSince = this.#now();
-      logger.warn(
-        { pod, apiServer: target.apiServerUrl, error: describeFailure(outcome.error) },
-        'Kubernetes API server unreachable: Events and annotations on this Pod are skipped until it answers (supervision goes on; counted in podvisor_kubernetes_events_total{result="failed"})',
-      );
+      this.#noteUnreachable(outcome.error);
       return;
     }
-    // One warning per kind of refusal and kind of request, whichever Event it was about.
-    const warning = `${outcome.kind}:${what.replace(/ \(.*\)$/, '')}`;
+    // One warning for a refusal, whatever was refused; one per kind of request for a rejection (a bug of ours).
+    const warning = outcome.kind === 'forbidden' ? 'forbidden' : `${outcome.kind}:${what.replace(/ \(.*\)$/, '')}`;
     if (this.#warned.has(warning)) return;
     this.#warned.add(warning);
     if (outcome.kind === 'forbidden') {

@@ -16,6 +16,8 @@ export interface RequestQueueOptions {
   /** One attempt's longest wait for the apiserver. */
   readonly timeoutMs: number;
   readonly random: () => number;
+  /** Told of every failed attempt, before any retry (the first sign of an outage). */
+  readonly onAttemptFailed?: (kind: FailureKind, error: unknown) => void;
 }
 
 /**
@@ -89,6 +91,7 @@ export class RequestQueue {
         return { ok: true };
       } catch (error) {
         const kind = classifyFailure(error);
+        this.#options.onAttemptFailed?.(kind, error);
         if (!isRetryable(kind) || attempt >= attempts || this.#stopped) return { ok: false, kind, error };
         await sleep(retryDelayMs(attempt, retryBaseMs, random));
         if (this.#stopped) return { ok: false, kind, error };

@@ -24,6 +24,9 @@ export interface KubeApiServer {
   readonly directory: string;
   /** Stops the kube-apiserver only (etcd keeps running); for outage tests. */
   stopApiServer(): Promise<void>;
+  /** SIGSTOPs the kube-apiserver: connections are accepted by the kernel and never answered (a hung apiserver). */
+  pauseApiServer(): void;
+  resumeApiServer(): void;
   /** Stops everything and deletes the temp dir. */
   close(): Promise<void>;
 }
@@ -100,6 +103,8 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
       version: version.gitVersion,
       directory,
       stopApiServer: () => stop(apiServer),
+      pauseApiServer: () => void apiServer.kill('SIGSTOP'),
+      resumeApiServer: () => void apiServer.kill('SIGCONT'),
       close,
     };
   } catch (error) {
@@ -130,6 +135,8 @@ async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
+  // A paused (SIGSTOPped) process only acts on the SIGTERM once continued.
+  child.kill('SIGCONT');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
