@@ -116,9 +116,10 @@ describe('the HTTP port', () => {
   });
 
   it('refuses connections beyond the maximum, and serves again once they are gone', async () => {
-    const held = await Promise.all([0, 1, 2, 3].map(() => rawConnection(server.port)));
-    const extra = await rawConnection(server.port);
-    assert.ok((await closedWithin(extra)) < 2000, 'the fifth connection is closed at once');
+    const held = await Promise.all([0, 1, 2, 3, 4].map(() => rawConnection(server.port)));
+    // Four may stay open; the server closes one of the five at once (whichever it counted fifth).
+    const firstClosed = await Promise.race([...held.map((socket) => closedWithin(socket)), new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 3000))]);
+    assert.ok(firstClosed < 2000, 'a connection beyond the maximum is closed at once');
     for (const socket of held) socket.destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal((await ask(server.port, '/healthz')).status, 200);
