@@ -24,6 +24,7 @@ RUN npm run build --silent
 FROM docker.io/library/node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /opt/podvisor
+# package.json says "type": "module", which the ESM bundle in dist/ needs.
 COPY package.json ./
 COPY bin/podvisor bin/podvisor
 COPY --from=build /build/dist dist

@@ -46,6 +46,12 @@ describe('the podvisor image', { timeout: 900_000 }, () => {
     assert.match(onPath, /^\/usr\/local\/bin\/podvisor\npodvisor \d+\.\d+\.\d+/);
   });
 
+  it('also runs as an arbitrary uid with group 0 (as OpenShift assigns), read-only', async () => {
+    const output = await podman(['run', '--rm', ...RUN_FLAGS, ...HARDENED, '--user', '123456:0', '-e', 'PODVISOR_HTTP_PORT=0', IMAGE,
+      '--', 'sh', '-c', 'echo "server as $(id -u)"; exit 0']);
+    assert.match(output, /server as 123456/);
+  });
+
   describe('running the reference server as PID 1, read-only, as uid 1000, without capabilities', () => {
     let container: Container;
     let metricsPort: number;
