@@ -283,6 +283,11 @@ describe('the chart over a matrix of values', () => {
     assert.ok(json.panels.some((panel) => panel.targets.some((target) => target.expr.includes('podvisor_shutdown_drain_seconds_bucket'))));
   });
 
+  it('mounts an unbounded emptyDir on /tmp when tmp.sizeLimit is null', async () => {
+    const volumes = podSpec(await render({ tmp: { sizeLimit: null } })).volumes as Record<string, unknown>[];
+    assert.deepEqual(volumes.find((volume) => volume.name === 'tmp'), { name: 'tmp', emptyDir: {} });
+  });
+
   it('leaves a probe out when it is disabled', async () => {
     const objects = await render({ probes: { startup: { enabled: false }, liveness: { enabled: true, periodSeconds: 30 }, readiness: { enabled: false } } });
     const container = podvisorContainer(objects);
