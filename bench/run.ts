@@ -3,8 +3,8 @@
  * sequence, and writes bench/results/results.{json,md,svg} and the README's performance table.
  * node bench/run.ts [--only name,name] [--no-readme]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
 import { barChart, type ChartPanel } from './lib/chart.ts';
@@ -21,16 +21,14 @@ const END = '<!-- /bench:results -->';
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : undefined;
-const env = { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env['PATH'] ?? ''}` };
+const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env['PATH'] ?? ''}` };
 
+/** What `file argv` prints (stdout, else stderr: some print their version there), or undefined. */
 function run(file: string, argv: readonly string[]): string | undefined {
-  try {
-    return execFileSync(file, argv, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch (error) {
-    const output = error as { stdout?: string; stderr?: string };
-    const text = `${output.stdout ?? ''}${output.stderr ?? ''}`.trim();
-    return text === '' ? undefined : text;
-  }
+  const result = spawnSync(file, argv, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.error !== undefined) return undefined;
+  const text = (result.stdout.trim() === '' ? result.stderr : result.stdout).trim().split('\n')[0] ?? '';
+  return text === '' ? undefined : text;
 }
 
 function debianVersion(pkg: string): string | undefined {
@@ -41,10 +39,17 @@ function debianVersion(pkg: string): string | undefined {
 progress('building podvisor');
 const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: ['ignore', 'inherit', 'inherit'], env });
 if (build.status !== 0) throw new Error('npm run build failed');
+// A snapshot of the build beside node_modules (koffi stays resolvable): every harness runs this one.
+const snapshot = join(ROOT, 'node_modules', '.cache', 'podvisor-bench');
+rmSync(snapshot, { recursive: true, force: true });
+mkdirSync(join(snapshot, 'bin'), { recursive: true });
+cpSync(join(ROOT, 'dist'), join(snapshot, 'dist'), { recursive: true });
+cpSync(join(ROOT, 'bin', 'podvisor'), join(snapshot, 'bin', 'podvisor'));
+env['PODVISOR_BENCH_BIN'] = join(snapshot, 'bin', 'podvisor');
 
 // ---- 2. anchors ----
 const ANCHOR_BINARIES = ['tini', 'dumb-init', 'supervisord', 's6-supervise', 'runsv'];
-const missing = ANCHOR_BINARIES.filter((binary) => run('sh', ['-c', `command -v ${binary}`]) === undefined);
+const missing = ANCHOR_BINARIES.filter((binary) => spawnSync('sh', ['-c', `command -v ${binary}`]).status !== 0);
 if (missing.length > 0) {
   progress(`anchors missing (${missing.join(', ')}): running scripts/install-debian-packages.sh`);
   const script = join(ROOT, 'scripts', 'install-debian-packages.sh');

@@ -5,7 +5,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const PODVISOR = join(ROOT, 'bin', 'podvisor');
+/**
+ * bin/podvisor, or the snapshot of it that `npm run bench` takes right after building (PODVISOR_BENCH_BIN), so
+ * that a rebuild of dist/ in the same checkout during the run cannot pull the bundle from under a harness.
+ */
+export const PODVISOR = process.env['PODVISOR_BENCH_BIN'] ?? join(ROOT, 'bin', 'podvisor');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 export const PM2_RUNTIME = join(ROOT, 'node_modules', '.bin', 'pm2-runtime');
 /** Node 24, for fixtures written in JavaScript. */
