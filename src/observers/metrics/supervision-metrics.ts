@@ -129,7 +129,7 @@ export function defineSupervisionMetrics(registry: Registry<PrometheusContentTyp
         drain.observe({ outcome: event.outcome }, event.seconds);
         break;
       case 'log_line':
-        logLines.inc({ stream: event.stream, level: event.level }, event.count ?? 1);
+        logLines.inc({ stream: event.stream, level: event.level }, linesIn(event));
         break;
       case 'orphan_reaped':
         zombies.inc();
@@ -141,4 +141,10 @@ export function defineSupervisionMetrics(registry: Registry<PrometheusContentTyp
         break;
     }
   });
+}
+
+/** The output path reports the lines of one read together (`count`); an event without a count is one line. */
+function linesIn(event: Extract<SupervisionEvent, { type: 'log_line' }>): number {
+  const count: unknown = (event as { readonly count?: unknown }).count;
+  return typeof count === 'number' && count >= 0 ? count : 1;
 }

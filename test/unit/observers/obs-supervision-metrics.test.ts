@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { register as globalRegistry } from 'prom-client';
 import { createMetrics } from '../../../src/observers/metrics/create-metrics.ts';
-import { RESTART_REASONS } from '../../../src/supervisor/events.ts';
+import { RESTART_REASONS, type SupervisionEvent } from '../../../src/supervisor/events.ts';
 import type { SupervisionState } from '../../../src/supervisor/states.ts';
 import { Supervision } from '../../../src/supervisor/supervision.ts';
 import type { StateInput } from '../../../src/supervisor/transitions.ts';
@@ -89,6 +89,8 @@ describe('podvisor metrics', () => {
       supervision.emit({ type: 'log_line', stream: 'stdout', level: 'info' });
       supervision.emit({ type: 'log_line', stream: 'stdout', level: 'info' });
       supervision.emit({ type: 'log_line', stream: 'stderr', level: 'fatal' });
+      // The output path reports the lines of one read of the pipe together.
+      supervision.emit({ type: 'log_line', stream: 'stdout', level: 'warn', count: 5 } as SupervisionEvent);
       supervision.emit({ type: 'orphan_reaped', pid: 77 });
       supervision.emit({ type: 'kubernetes_event', reason: 'Restarting', result: 'created' });
 
@@ -107,6 +109,7 @@ describe('podvisor metrics', () => {
       const lines = samples(body, 'podvisor_log_lines_total{');
       assert.equal(lines.get('podvisor_log_lines_total{stream="stdout",level="info"}'), 2);
       assert.equal(lines.get('podvisor_log_lines_total{stream="stderr",level="fatal"}'), 1);
+      assert.equal(lines.get('podvisor_log_lines_total{stream="stdout",level="warn"}'), 5);
       assert.equal(samples(body, 'podvisor_zombies_reaped_total').get('podvisor_zombies_reaped_total'), 1);
       assert.equal(samples(body, 'podvisor_kubernetes_events_total{').get('podvisor_kubernetes_events_total{reason="Restarting",result="created"}'), 1);
 
