@@ -64,7 +64,7 @@ for (const subject of ['direct', ...SUBJECTS] as const) {
     rows.push(absent(subject, EXITS, 'ms', 'keeps running when its server exits (a service manager, not an init for one server)'));
     continue;
   }
-  const count = subject === 'pm2-runtime' ? Math.min(TRIALS, 5) : TRIALS;
+  const count = subject === 'pm2-runtime' ? Math.min(TRIALS, 3) : TRIALS;
   progress(`shutdown (server exits): ${subject} × ${count}`);
   rows.push(await orAbsent(subject, EXITS, 'ms', async () => row(subject, EXITS, 'ms', await repeat(count, (file) => exitLatency(subject, file)))));
 }

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { orAbsent, printResult, progress, row, type BenchRow } from './lib/report.ts';
 import { FIXTURES, NODE, SUBJECTS, delay, explained, launch, scratch, waitForLines, type Subject } from './lib/subjects.ts';
 
-const TRIALS = Number(process.argv[2] ?? 25);
+const TRIALS = Number(process.argv[2] ?? 20);
 const METRIC = 'SIGTERM to supervisor → server handler runs';
 const TERM = join(FIXTURES, 'bench-term.mjs');
 /** How long after the server is ready before the signal: the supervisor settles (podvisor loads its observers). */
-const SETTLE_MS = 400;
+const SETTLE_MS = 250;
 /** A supervisor that has not delivered the signal by then does not forward it. */
 const FORWARD_TIMEOUT_MS = 4000;
 

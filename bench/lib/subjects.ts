@@ -29,6 +29,8 @@ export interface LaunchOptions {
   readonly killAfterMs?: number;
   /** Extra environment for podvisor (e.g. a PODVISOR_HTTP_PORT). */
   readonly podvisorEnv?: Readonly<Record<string, string>>;
+  /** Runs the whole invocation as PID 1 of a new PID namespace (`unshare --pid --fork --mount-proc`), as in a container. */
+  readonly asPid1?: boolean;
 }
 
 export interface Launched {
@@ -171,7 +173,9 @@ function argvFor(subject: Subject | 'direct', command: readonly string[], option
 /** Starts `command` under `subject` (its own process group, output discarded unless `pipeOutput`). */
 export function launch(subject: Subject | 'direct', command: readonly string[], options: LaunchOptions = {}): Launched {
   const dir = mkdtempSync(join(tmpdir(), `bench-${subject}-`));
-  const { argv, env } = argvFor(subject, command, options, dir);
+  const invocation = argvFor(subject, command, options, dir);
+  const env = invocation.env;
+  const argv = options.asPid1 === true ? ['unshare', '--pid', '--fork', '--mount-proc', ...invocation.argv] : invocation.argv;
   const [file, ...args] = argv as [string, ...string[]];
   const child = spawn(file, args, { stdio: 'ignore', env, detached: true });
   const pid = child.pid as number;
