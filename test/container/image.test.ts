@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { environment, podvisorContainer, render } from '../chart/chart.ts';
-import { eventually, freePort } from '../helpers/podvisor-process.ts';
+import { FIXTURES, eventually, freePort } from '../helpers/podvisor-process.ts';
 import { IMAGE, RUN_FLAGS, VERSION, buildImage, get, podman, processesIn, runContainer, waitForContainerLogs, waitForExit, waitForStatus, type Container } from './podman.ts';
 
 /** Kubernetes' hardened securityContext, as podman flags. */
@@ -135,6 +135,31 @@ describe('the podvisor image', { timeout: 900_000 }, () => {
       await waitForContainerLogs(container, (line) => line.msg === 'podvisor exiting' && line.exitStatus === 0);
       assert.match(await body, /"final":true/);
     });
+  });
+
+  it('kills a server that ignores SIGTERM once the drain and kill grace are spent: exit 137, well inside the pod grace', async () => {
+    const drainSeconds = 1;
+    const killGraceMs = 500;
+    const container = await runContainer(
+      [...HARDENED, '-e', `PODVISOR_DRAIN_SECONDS=${drainSeconds}`, '-e', `PODVISOR_KILL_GRACE_MS=${killGraceMs}`, '-e', 'PODVISOR_HTTP_PORT=0',
+        '-v', `${join(FIXTURES, 'ignore-term.sh')}:/fixtures/ignore-term.sh:ro`],
+      IMAGE,
+      ['--', 'sh', '/fixtures/ignore-term.sh', '/tmp/pids'],
+    );
+    try {
+      await waitForContainerLogs(container, (line) => line.msg === 'server started');
+      const started = performance.now();
+      await podman(['stop', '--time', '60', container.name], 120_000);
+      const seconds = (performance.now() - started) / 1000;
+      assert.equal(await waitForExit(container), 137);
+      const [drain] = await waitForContainerLogs(container, (line) => line.msg === 'drain deadline passed: process group killed');
+      assert.equal(drain?.outcome, 'killed');
+      // The chart gives the kubelet drainSeconds + killGraceMs + 5 s; podvisor must be done well before podman's 60.
+      assert.ok(seconds < drainSeconds + killGraceMs / 1000 + 5, `podman stop took ${seconds.toFixed(1)} s`);
+      console.log(`# podman stop of a server ignoring SIGTERM (drain ${drainSeconds} s + kill grace ${killGraceMs} ms): ${seconds.toFixed(2)} s, exit 137`);
+    } finally {
+      await container.remove();
+    }
   });
 
   describe("configured as the Helm chart's pod configures it", () => {
