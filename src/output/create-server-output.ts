@@ -2,11 +2,10 @@ import type { DestinationStream } from 'pino';
 import type { LogRule } from '../config/log-rule.ts';
 import type { Settings } from '../config/settings.ts';
 import type { OutputStream } from '../supervisor/events.ts';
-import { classifyLine } from './classify-line.ts';
+import { classifyLine, LINE_LEVELS, type LineLevel } from './classify-line.ts';
 import { reachesThreshold } from './fatal-rule.ts';
-import type { LineHeadListener } from './line-scanner.ts';
 import { OutputSink } from './output-sink.ts';
-import { passThrough } from './pass-through.ts';
+import { passThrough, type LineReader } from './pass-through.ts';
 import { inheritOutput, type OutputHandlers, type ServerOutput, type ServerOutputFactory } from './server-output.ts';
 
 export interface OutputSetup {
@@ -45,19 +44,35 @@ export function pipedOutput(rule: LogRule, sinks: Readonly<Record<OutputStream, 
     stderr: 'pipe',
     attach: async (stdout, stderr) => {
       const passing: Promise<void>[] = [];
-      if (stdout !== null) passing.push(passThrough(stdout, sinks.stdout, lineListener('stdout', rule, handlers)));
-      if (stderr !== null) passing.push(passThrough(stderr, sinks.stderr, lineListener('stderr', rule, handlers)));
+      if (stdout !== null) passing.push(passThrough(stdout, sinks.stdout, lineReader('stdout', rule, handlers)));
+      if (stderr !== null) passing.push(passThrough(stderr, sinks.stderr, lineReader('stderr', rule, handlers)));
       await Promise.all(passing);
     },
   });
 }
 
-/** Classifies each line head and reports it; the line's text is decoded only for a regex or a fatal line. */
-export function lineListener(stream: OutputStream, rule: LogRule, handlers: OutputHandlers): LineHeadListener {
-  return (buffer, start, end) => {
-    const level = classifyLine(buffer.toString('latin1', start, end));
-    handlers.onLine(stream, level);
-    const text = (): string => buffer.toString('utf8', start, end);
-    if (reachesThreshold(rule, level, text)) handlers.onFatalLine(stream, text());
+/**
+ * Classifies each line head, reports a line at the threshold at once and the count of lines per level after
+ * each read. The line's text is decoded only for a regex rule or a fatal line.
+ */
+export function lineReader(stream: OutputStream, rule: LogRule, handlers: OutputHandlers): LineReader {
+  const counts = new Array<number>(LINE_LEVELS.length).fill(0);
+  return {
+    onLine: (buffer, start, end) => {
+      const level = classifyLine(buffer, start, end);
+      counts[LEVEL_INDEX[level]] = (counts[LEVEL_INDEX[level]] as number) + 1;
+      const text = (): string => buffer.toString('utf8', start, end);
+      if (reachesThreshold(rule, level, text)) handlers.onFatalLine(stream, text());
+    },
+    onReadDone: () => {
+      for (let index = 0; index < counts.length; index++) {
+        const count = counts[index] as number;
+        if (count === 0) continue;
+        counts[index] = 0;
+        handlers.onLine(stream, LINE_LEVELS[index] as LineLevel, count);
+      }
+    },
   };
 }
+
+const LEVEL_INDEX = Object.fromEntries(LINE_LEVELS.map((level, index) => [level, index])) as Record<LineLevel, number>;

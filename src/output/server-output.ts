@@ -6,8 +6,11 @@ import type { LineLevel } from './classify-line.ts';
 export interface OutputHandlers {
   /** A line at or above the fatal threshold; called for the first such line of a burst as well as the rest. */
   onFatalLine(stream: OutputStream, line: string): void;
-  /** Every line with its classified level, for podvisor_log_lines_total{stream,level}. */
-  onLine(stream: OutputStream, level: LineLevel): void;
+  /**
+   * `count` lines of `level`, for podvisor_log_lines_total{stream,level}. Lines are counted per read of the
+   * server's pipe and reported together, so that counting costs a few calls per read, not one per line.
+   */
+  onLine(stream: OutputStream, level: LineLevel, count: number): void;
 }
 
 /**

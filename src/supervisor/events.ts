@@ -38,7 +38,8 @@ export type SupervisionEvent =
   | { readonly type: 'signal_forwarded'; readonly signal: NodeJS.Signals; readonly pid: number }
   | { readonly type: 'orphan_reaped'; readonly pid: number }
   | { readonly type: 'sessions_changed'; readonly count: number }
-  | { readonly type: 'log_line'; readonly stream: OutputStream; readonly level: string }
+  /** `count` lines of one level (the output path reports the lines of one read together; absent = 1). */
+  | { readonly type: 'log_line'; readonly stream: OutputStream; readonly level: string; readonly count?: number }
   | { readonly type: 'supervisor_exiting'; readonly status: number; readonly why: string }
   /** The Kubernetes observer's outcome for one Event (podvisor_kubernetes_events_total{reason,result}). */
   | { readonly type: 'kubernetes_event'; readonly reason: string; readonly result: string };

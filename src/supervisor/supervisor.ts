@@ -168,8 +168,8 @@ export class Supervisor {
     this.#stopServer(server, { kind: 'restart', reason: 'fatal_log' }, 'SIGTERM', false);
   }
 
-  onLine(stream: OutputStream, level: string): void {
-    this.#supervision.emit({ type: 'log_line', stream, level });
+  onLine(stream: OutputStream, level: string, count = 1): void {
+    this.#supervision.emit({ type: 'log_line', stream, level, count });
   }
 
   // ---- the loop ----
@@ -186,7 +186,7 @@ export class Supervisor {
 
   async #spawn(): Promise<SpawnedServer | number> {
     const { command, settings } = this.#options;
-    const handlers = { onFatalLine: (stream: OutputStream, line: string) => this.onFatalLine(stream, line), onLine: (stream: OutputStream, level: string) => this.onLine(stream, level) };
+    const handlers = { onFatalLine: (stream: OutputStream, line: string) => this.onFatalLine(stream, line), onLine: (stream: OutputStream, level: string, count: number) => this.onLine(stream, level, count) };
     const output = this.#options.output(handlers);
     const result = await spawnServer({
       command,

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseLogRule } from '../../../src/config/log-rule.ts';
+import { LINE_LEVELS, type LineLevel } from '../../../src/output/classify-line.ts';
+import { reachesThreshold } from '../../../src/output/fatal-rule.ts';
+
+describe('reachesThreshold', () => {
+  const expected: Readonly<Record<string, readonly LineLevel[]>> = {
+    fatal: ['fatal'],
+    error: ['fatal', 'error'],
+    off: [],
+  };
+  for (const [setting, levels] of Object.entries(expected)) {
+    for (const level of LINE_LEVELS) {
+      const fires = levels.includes(level);
+      it(`PODVISOR_RESTART_ON_LOG=${setting}: a ${level} line ${fires ? 'fires' : 'does not fire'}`, () => {
+        assert.equal(reachesThreshold(parseLogRule(setting), level, () => 'any text'), fires);
+      });
+    }
+  }
+
+  it('regex: matches the line text, whatever its level', () => {
+    const rule = parseLogRule('regex:OutOfMemoryError|segfault at');
+    assert.equal(reachesThreshold(rule, 'info', () => 'java.lang.OutOfMemoryError: Java heap space'), true);
+    assert.equal(reachesThreshold(rule, 'fatal', () => '{"level":60,"msg":"other"}'), false);
+  });
+
+  it('decodes the line only for a regex rule', () => {
+    let decoded = 0;
+    const text = (): string => {
+      decoded++;
+      return 'x';
+    };
+    reachesThreshold(parseLogRule('fatal'), 'fatal', text);
+    reachesThreshold(parseLogRule('error'), 'info', text);
+    reachesThreshold(parseLogRule('off'), 'fatal', text);
+    assert.equal(decoded, 0);
+  });
+});
