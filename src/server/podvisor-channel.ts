@@ -7,6 +7,8 @@ export interface PodvisorChannel {
   send(message: KitMessage): void;
   /** Resolves once every message sent so far has been written, or after `timeoutMs`. */
   flush(timeoutMs: number): Promise<void>;
+  /** Calls `listener` once if the channel closes: podvisor is gone (killed, or crashed). */
+  onDisconnect(listener: () => void): void;
 }
 
 /** The channel of a server that runs alone: every message goes nowhere. */
@@ -14,6 +16,7 @@ export const NO_CHANNEL: PodvisorChannel = {
   connected: false,
   send: () => {},
   flush: () => Promise.resolve(),
+  onDisconnect: () => {},
 };
 
 /**
@@ -55,6 +58,10 @@ export function ipcChannel(target: NodeJS.Process = process): PodvisorChannel {
         const timer = setTimeout(done, timeoutMs);
         idleWaiters.add(done);
       });
+    },
+    onDisconnect(listener) {
+      // A 'disconnect' listener does not ref the channel (only 'message' listeners do).
+      target.once('disconnect', listener);
     },
   };
 }

@@ -150,6 +150,12 @@ export class ServerKit {
     if (this.#running) throw new Error('podvisor/server: run() was already called for this kit');
     this.#running = true;
     if (this.#handleSignals) this.#installSignalHandlers(handlers);
+    // podvisor never exits before its server, so a closed channel means it was killed: the server must not
+    // live on as an orphan nobody supervises. It drains and exits as on SIGTERM.
+    this.#channel.onDisconnect(() => {
+      this.logError('warning', 'podvisor is gone (its IPC channel closed); shutting down');
+      this.requestStop('terminate');
+    });
     try {
       await handlers.start(this);
     } catch (error) {

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { eventually, FIXTURES, freePort, message, NODE, startPodvisor, type RunningPodvisor } from '../../helpers/podvisor-process.ts';
-import { getText, openStream } from './stream-client.ts';
+import { closeAllStreams, getText, openStream, tryGetText } from './stream-client.ts';
 
 const started: RunningPodvisor[] = [];
 const scratch = mkdtempSync(join(tmpdir(), 'podvisor-kit-'));
 after(() => {
   for (const podvisor of started) podvisor.kill();
+  closeAllStreams();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -23,22 +24,12 @@ async function startKitServer(env: Record<string, string> = {}): Promise<{ podvi
   });
   started.push(podvisor);
   // podvisor's `auto` readiness calls any server running once spawned, until the kit's hello: ask the server.
-  await eventually(async () => {
-    try {
-      return (await getText(stream, '/')).body['state'] === 'running' && (await podvisorState(http)) === 'running';
-    } catch {
-      return false;
-    }
-  }, 'the kit server to run', 15_000);
+  await eventually(async () => (await tryGetText(stream, '/'))?.body['state'] === 'running' && (await podvisorState(http)) === 'running', 'the kit server to run', 15_000);
   return { podvisor, stream, http };
 }
 
 async function podvisorState(http: number): Promise<unknown> {
-  try {
-    return (await getText(http, '/status')).body['state'];
-  } catch {
-    return undefined;
-  }
+  return (await tryGetText(http, '/status'))?.body['state'];
 }
 
 test('refusing_connections: new streams get 503 + Retry-After, open streams keep flowing; running again accepts', async () => {

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { after, test } from 'node:test';
-import { eventually, freePort, message, startPodvisor, type RunningPodvisor } from '../../helpers/podvisor-process.ts';
-import { getText, openStream, stalledStream, type StreamClient } from './stream-client.ts';
+import { eventually, freePort, message, processExists, startPodvisor, type RunningPodvisor } from '../../helpers/podvisor-process.ts';
+import { closeAllStreams, getText, openStream, stalledStream, tryGetText, type StreamClient } from './stream-client.ts';
 
 const started: RunningPodvisor[] = [];
 after(() => {
   for (const podvisor of started) podvisor.kill();
+  closeAllStreams();
 });
 
 interface Ports {
@@ -22,13 +23,11 @@ async function startReference(env: Record<string, string> = {}): Promise<{ podvi
     env: { STREAM_PORT: String(ports.stream), STREAM_HOST: '127.0.0.1', STREAM_FRAME_INTERVAL_MS: '50', PODVISOR_HTTP_PORT: String(ports.http), PODVISOR_HTTP_HOST: '127.0.0.1', ...env },
   });
   started.push(podvisor);
-  await eventually(async () => {
-    try {
-      return (await getText(ports.stream, '/')).body['state'] === 'running';
-    } catch {
-      return false;
-    }
-  }, 'the reference server to run', 15_000);
+  await eventually(
+    async () => (await tryGetText(ports.stream, '/'))?.body['state'] === 'running' && (await tryGetText(ports.http, '/status'))?.body['state'] === 'running',
+    'the reference server to run, and podvisor to answer on its HTTP port',
+    15_000,
+  );
   return { podvisor, ports };
 }
 
@@ -127,6 +126,43 @@ test('SIGINT restarts the server in place after its sessions drained; new stream
 
   podvisor.signal('SIGTERM');
   assert.equal(await podvisor.exited(), 0);
+});
+
+test("the operator's switches: SIGUSR1 toggles refusing_connections, SIGUSR2 toggles idle", async () => {
+  const { podvisor, ports } = await startReference({ STREAM_RETRY_AFTER_SECONDS: '2' });
+  const open = await openStream(ports.stream, '/live/news');
+  await open.waitForLines(1);
+  const state = async (): Promise<unknown> => (await getText(ports.http, '/status')).body['state'];
+
+  podvisor.signal('SIGUSR1');
+  await eventually(async () => (await state()) === 'refusing_connections', 'refusing_connections');
+  const refused = await getText(ports.stream, '/live/news');
+  assert.deepEqual([refused.status, refused.headers['retry-after'], refused.body['state']], [503, '2', 'refusing_connections']);
+  await open.waitForLines(open.lines.length + 2);
+  podvisor.signal('SIGUSR1');
+  await eventually(async () => (await state()) === 'running', 'running again');
+
+  podvisor.signal('SIGUSR2');
+  assert.equal(await open.ended, 'aborted');
+  await eventually(async () => (await state()) === 'idle', 'idle');
+  assert.equal((await getText(ports.stream, '/live/news')).status, 503);
+  podvisor.signal('SIGUSR2');
+  await eventually(async () => (await state()) === 'running', 'running after idle');
+  assert.equal((await openStream(ports.stream, '/live/news')).status, 200);
+
+  podvisor.signal('SIGTERM');
+  assert.equal(await podvisor.exited(), 0);
+});
+
+test('a server whose podvisor was killed does not live on as an orphan: it drains and exits', async () => {
+  const { podvisor, ports } = await startReference();
+  const open = await openStream(ports.stream, '/live/news');
+  await open.waitForLines(1);
+  const serverPid = (await getText(ports.http, '/status')).body['pid'] as number;
+  podvisor.child.kill('SIGKILL');
+  assert.equal(await open.ended, 'complete');
+  assert.equal(lastFrame(open)['final'], true);
+  await eventually(() => !processExists(serverPid), 'the orphaned server to exit');
 });
 
 test('a start-up failure (the port is taken) exits 255 and is not restarted', async () => {

@@ -14,6 +14,14 @@ export interface StreamClient {
   close(): void;
 }
 
+const openRequests = new Set<{ destroy(): void }>();
+
+/** Closes every stream client still open (for after() hooks: an open socket would keep the test alive). */
+export function closeAllStreams(): void {
+  for (const request of openRequests) request.destroy();
+  openRequests.clear();
+}
+
 export function openStream(port: number, path: string): Promise<StreamClient> {
   return new Promise((resolve, reject) => {
     const request = get({ host: '127.0.0.1', port, path, agent: false }, (response) => {
@@ -57,6 +65,8 @@ export function openStream(port: number, path: string): Promise<StreamClient> {
         close: () => request.destroy(),
       });
     });
+    openRequests.add(request);
+    request.once('close', () => openRequests.delete(request));
     request.once('error', reject);
   });
 }
@@ -66,6 +76,15 @@ export interface JsonAnswer {
   readonly headers: IncomingHttpHeaders;
   readonly body: Record<string, unknown>;
   readonly text: string;
+}
+
+/** GET `path`, or undefined when nothing answers (yet). */
+export async function tryGetText(port: number, path: string): Promise<JsonAnswer | undefined> {
+  try {
+    return await getText(port, path);
+  } catch {
+    return undefined;
+  }
 }
 
 export function getText(port: number, path: string): Promise<JsonAnswer> {
