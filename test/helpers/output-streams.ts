@@ -83,10 +83,7 @@ export async function runWriterThroughPodvisor(options: WriterOptions): Promise<
         if (ownLine !== undefined) {
           const end = chunk.indexOf(0x0a, index);
           ownLine.push(chunk.subarray(index, end === -1 ? chunk.length : end + 1));
-          if (end === -1) {
-            index = chunk.length;
-            break;
-          }
+          if (end === -1) break;
           ownLines.push(Buffer.concat(ownLine).toString('utf8'));
           ownLine = undefined;
           index = end + 1;
