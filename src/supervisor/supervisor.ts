@@ -33,6 +33,11 @@ export interface SupervisorOptions {
 
 /** How often the end of a lingering process group is checked for (it has no event of its own). */
 const GROUP_POLL_MS = 20;
+/**
+ * How long a fatal line from a server built on the kit waits for the kit's own report of it: the kit sends it
+ * over IPC before the line is written, but podvisor may read the output pipe first. The kit's report wins.
+ */
+export const KIT_FATAL_GRACE_MS = 250;
 /** How long exit waits for the server's output pipes to end once its whole process group is gone. */
 const OUTPUT_FLUSH_MS = 2000;
 
@@ -47,6 +52,8 @@ interface CurrentServer {
   readonly output: Promise<void>;
   stopCause: StopCause | undefined;
   fatalErrorReported: boolean;
+  /** The server built on the kit said hello: it reports its own state and fatal errors. */
+  kitAttached: boolean;
   killedAtDeadline: boolean;
   /** The signals podvisor sent the group to stop it. */
   readonly stopSignals: NodeJS.Signals[];
@@ -163,6 +170,15 @@ export class Supervisor {
   onFatalLine(stream: OutputStream, line: string): void {
     const server = this.#server;
     if (server === undefined || server.stopCause !== undefined) return;
+    if (server.kitAttached) {
+      setTimeout(() => this.#fatalLine(server, stream, line), KIT_FATAL_GRACE_MS);
+      return;
+    }
+    this.#fatalLine(server, stream, line);
+  }
+
+  #fatalLine(server: CurrentServer, stream: OutputStream, line: string): void {
+    if (this.#server !== server || server.stopCause !== undefined || server.fatalErrorReported) return;
     if (!this.#supervision.apply({ type: 'fatal_logged' })) return;
     this.#supervision.emit({ type: 'fatal_reported', source: 'log', line, stream });
     this.#stopServer(server, { kind: 'restart', reason: 'fatal_log' }, 'SIGTERM', false);
@@ -208,6 +224,7 @@ export class Supervisor {
       output: output.attach(child.stdout, child.stderr).catch(() => {}),
       stopCause: undefined,
       fatalErrorReported: false,
+      kitAttached: false,
       killedAtDeadline: false,
       stopSignals: [],
       deadline: undefined,
@@ -411,6 +428,7 @@ export class Supervisor {
       if (message === undefined || this.#server !== server) return;
       switch (message.type) {
         case 'hello':
+          server.kitAttached = true;
           if (server.stopCause === undefined) this.#supervision.apply({ type: 'kit_attached', state: message.state });
           break;
         case 'state':
