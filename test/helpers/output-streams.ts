@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, NODE, PODVISOR, TEST_ENV } from './podvisor-process.ts';
@@ -29,6 +28,8 @@ export interface StreamedRun {
     withNewline: { stdout: string; stderr: string };
   };
   readonly seconds: number;
+  /** With stallReaderMs: whether the server had written everything by the end of the stall. */
+  readonly writerFinishedDuringStall: boolean;
 }
 
 export interface WriterOptions {
@@ -36,6 +37,8 @@ export interface WriterOptions {
   readonly longLineBytes?: number;
   readonly seed?: number;
   readonly env?: Readonly<Record<string, string>>;
+  /** Stop reading podvisor's stdout and stderr for this long at first (a stalled log reader). */
+  readonly stallReaderMs?: number;
 }
 
 /**
@@ -104,6 +107,15 @@ export async function runWriterThroughPodvisor(options: WriterOptions): Promise<
       }
     });
 
+    let writerFinishedDuringStall = false;
+    if (options.stallReaderMs !== undefined) {
+      child.stdout.pause();
+      child.stderr.pause();
+      await new Promise((resolve) => setTimeout(resolve, options.stallReaderMs));
+      writerFinishedDuringStall = existsSync(hashFile);
+      child.stdout.resume();
+      child.stderr.resume();
+    }
     const exitStatus = await new Promise<number>((resolve) => child.once('close', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15))));
     clearInterval(sampler);
     sampleRss();
@@ -119,6 +131,7 @@ export async function runWriterThroughPodvisor(options: WriterOptions): Promise<
       peakRssKiB,
       written,
       seconds: (performance.now() - started) / 1000,
+      writerFinishedDuringStall,
     };
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
