@@ -153,6 +153,8 @@ export class ServerKit {
     // podvisor never exits before its server, so a closed channel means it was killed: the server must not
     // live on as an orphan nobody supervises. It drains and exits as on SIGTERM.
     this.#channel.onDisconnect(() => {
+      // The output pipes went with podvisor: a write to them (EPIPE) must not crash the drain.
+      for (const output of [process.stdout, process.stderr]) output.on('error', () => {});
       this.logError('warning', 'podvisor is gone (its IPC channel closed); shutting down');
       this.requestStop('terminate');
     });
