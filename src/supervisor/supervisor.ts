@@ -202,7 +202,14 @@ export class Supervisor {
 
   async #spawn(): Promise<SpawnedServer | number> {
     const { command, settings } = this.#options;
-    const handlers = { onFatalLine: (stream: OutputStream, line: string) => this.onFatalLine(stream, line), onLine: (stream: OutputStream, level: string, count: number) => this.onLine(stream, level, count) };
+    // A fatal line an ended server left in its pipe must not restart the server that followed it.
+    const owner: { server?: CurrentServer } = {};
+    const handlers = {
+      onFatalLine: (stream: OutputStream, line: string) => {
+        if (owner.server !== undefined && this.#server === owner.server) this.onFatalLine(stream, line);
+      },
+      onLine: (stream: OutputStream, level: string, count: number) => this.onLine(stream, level, count),
+    };
     const output = this.#options.output(handlers);
     const result = await spawnServer({
       command,
@@ -232,6 +239,7 @@ export class Supervisor {
       readinessAbort: new AbortController(),
     };
     this.#server = server;
+    owner.server = server;
     this.#supervision.update({ pid, serverStartedAt: startedAt, backoffMs: 0, sessions: undefined });
     this.#supervision.apply({ type: 'spawned' });
     this.#supervision.emit({ type: 'server_spawned', pid, command });
