@@ -13,6 +13,8 @@ const entryPoints = Object.fromEntries(
     podvisor: 'src/cli/podvisor.ts',
     server: 'src/server/index.ts',
     'reference-server': 'src/reference-server/main.ts',
+    // The Kubernetes client runs in a worker thread of its own (src/kubernetes/worker-pod-api.ts).
+    'kubernetes-worker': 'src/kubernetes/kubernetes-worker.ts',
   }).filter(([, path]) => existsSync(join(root, path))),
 );
 

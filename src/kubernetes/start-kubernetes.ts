@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observers/logger.ts';
 import type { Supervision } from '../supervisor/supervision.ts';
 import { detectPod } from './detect-pod.ts';
 import type { PodApi } from './pod-api.ts';
 import { DEFAULT_TUNING, PodRecorder } from './pod-recorder.ts';
+import { startPodApiWorker } from './worker-pod-api.ts';
 
 export interface KubernetesObserver {
   /** Waits for the pending requests (the "shutting down" Event) at most PODVISOR_KUBERNETES_SHUTDOWN_WAIT_MS. */
@@ -32,9 +34,13 @@ export function startKubernetes(settings: Settings, supervision: Supervision, lo
     return undefined;
   }
   const { target } = detection;
-  const api: Promise<PodApi> = import('./kubernetes-api.ts').then(({ createPodApi }) => createPodApi(target, DEFAULT_TUNING.timeoutMs));
-  // A failure to load shows up as the recorder's one warning; this keeps it from being an unhandled rejection.
-  api.catch(() => {});
+  const workerFile = findWorkerFile();
+  if (workerFile === undefined) {
+    logger.warn('Kubernetes Events and annotations are off: dist/kubernetes-worker.js is missing (run npm run build)');
+    return undefined;
+  }
+  // The client loads and every request runs in a worker thread: nothing of it ever runs on this thread.
+  const api: Promise<PodApi> = Promise.resolve(startPodApiWorker(workerFile, target, DEFAULT_TUNING.timeoutMs));
   const recorder = new PodRecorder({
     target,
     api,
@@ -50,4 +56,13 @@ export function startKubernetes(settings: Settings, supervision: Supervision, lo
       await recorder.close(settings.kubernetesShutdownWaitMs);
     },
   };
+}
+
+/**
+ * The worker's entry: dist/kubernetes-worker.js beside this chunk's folder (dist/chunks/) in the bundle, or the
+ * TypeScript source next to this file when run from src/.
+ */
+function findWorkerFile(): URL | undefined {
+  const candidates = ['../kubernetes-worker.js', './kubernetes-worker.js', './kubernetes-worker.ts'].map((path) => new URL(path, import.meta.url));
+  return candidates.find((candidate) => existsSync(fileURLToPath(candidate)));
 }
