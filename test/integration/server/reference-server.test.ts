@@ -128,6 +128,21 @@ test('SIGINT restarts the server in place after its sessions drained; new stream
   assert.equal(await podvisor.exited(), 0);
 });
 
+test('Ctrl-C twice: a second SIGINT during the SIGINT drain quits, and podvisor exits 0', async () => {
+  const { podvisor, ports } = await startReference({ PODVISOR_DRAIN_SECONDS: '2', STREAM_FRAME_INTERVAL_MS: '2', STREAM_FRAME_PAYLOAD_BYTES: '65536' });
+  // A reader that never reads keeps the first drain under way until its deadline.
+  const stalled = await stalledStream(ports.stream, '/live/slow');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  podvisor.signal('SIGINT');
+  await podvisor.waitForLog((line) => line.msg === 'state changed' && line['to'] === 'shutting_down');
+  podvisor.signal('SIGINT');
+  const status = await podvisor.exited(15_000);
+  stalled.destroy();
+  assert.equal(status, 0);
+  assert.ok(podvisor.logs.some((line) => line.msg === 'server ended (exit code 0)'), 'the kit turned its 254 into 0 on the SIGTERM');
+  assert.ok(!podvisor.logs.some(message('restarting the server')));
+});
+
 test("the operator's switches: SIGUSR1 toggles refusing_connections, SIGUSR2 toggles idle", async () => {
   const { podvisor, ports } = await startReference({ STREAM_RETRY_AFTER_SECONDS: '2' });
   const open = await openStream(ports.stream, '/live/news');
