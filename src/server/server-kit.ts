@@ -78,7 +78,7 @@ export class ServerKit {
     // podvisor shows a kit server's sessions from the start: 0 is known, not missing.
     this.#channel.send({ podvisor: 1, type: 'sessions', count: 0 });
     // A server that ends by itself, without run(), still sends its last count.
-    process.once('beforeExit', () => this.#reporter.flush());
+    if (this.#channel.connected) process.once('beforeExit', () => this.#reporter.flush());
   }
 
   get state(): ServerState {

@@ -20,7 +20,7 @@ function harness(options: ServerKitOptions = {}): Harness {
   const messages: KitMessage[] = [];
   const exits: number[] = [];
   const errors: string[] = [];
-  const channel: PodvisorChannel = { connected: true, send: (message) => messages.push(message), flush: () => Promise.resolve(), onDisconnect: () => {} };
+  const channel: PodvisorChannel = { connected: false, send: (message) => messages.push(message), flush: () => Promise.resolve(), onDisconnect: () => {} };
   const kit = createServerKit({ channel, exit: (code) => exits.push(code), handleSignals: false, consoleVerbosity: false, tickMs: 20, sessionReportIntervalMs: 1, drainSeconds: 1, ...options });
   kit.addErrorLogListener((entry) => errors.push(`${entry.verbosity}:${entry.message}`));
   return { kit, messages, exits, errors, run: (handlers = {}) => kit.run({ start: () => {}, ...handlers }) };
