@@ -61,6 +61,8 @@ export function lineReader(stream: OutputStream, rule: LogRule, handlers: Output
     onLine: (buffer, start, end) => {
       const level = classifyLine(buffer, start, end);
       counts[LEVEL_INDEX[level]] = (counts[LEVEL_INDEX[level]] as number) + 1;
+      // Most lines are below a level threshold: no closure, no decoding for them.
+      if (rule.kind === 'off' || (rule.kind === 'level' && level !== 'fatal' && level !== 'error')) return;
       const text = (): string => buffer.toString('utf8', start, end);
       if (reachesThreshold(rule, level, text)) handlers.onFatalLine(stream, text());
     },
