@@ -52,6 +52,8 @@ interface CurrentServer {
   readonly output: Promise<void>;
   stopCause: StopCause | undefined;
   fatalErrorReported: boolean;
+  /** The output line that made the error-log rule fire, for the restart's cause. */
+  fatalLine: string | undefined;
   /** The server built on the kit said hello: it reports its own state and fatal errors. */
   kitAttached: boolean;
   killedAtDeadline: boolean;
@@ -180,6 +182,7 @@ export class Supervisor {
   #fatalLine(server: CurrentServer, stream: OutputStream, line: string): void {
     if (this.#server !== server || server.stopCause !== undefined || server.fatalErrorReported) return;
     if (!this.#supervision.apply({ type: 'fatal_logged' })) return;
+    server.fatalLine = line;
     this.#supervision.emit({ type: 'fatal_reported', source: 'log', line, stream });
     this.#stopServer(server, { kind: 'restart', reason: 'fatal_log' }, 'SIGTERM', false);
   }
@@ -231,6 +234,7 @@ export class Supervisor {
       output: output.attach(child.stdout, child.stderr).catch(() => {}),
       stopCause: undefined,
       fatalErrorReported: false,
+      fatalLine: undefined,
       kitAttached: false,
       killedAtDeadline: false,
       stopSignals: [],
@@ -310,7 +314,8 @@ export class Supervisor {
       delayMs = restartDelay(backoff, streak, this.#random);
       this.#streak = streak + 1;
     }
-    const cause = server.stopCause?.kind === 'restart' && server.stopCause.reason !== 'sigint' ? `${server.stopCause.reason} (${describeExit(exit)})` : describeExit(exit);
+    let cause = server.stopCause?.kind === 'restart' && server.stopCause.reason !== 'sigint' ? `${server.stopCause.reason} (${describeExit(exit)})` : describeExit(exit);
+    if (server.stopCause?.kind === 'restart' && server.stopCause.reason === 'fatal_log' && server.fatalLine !== undefined) cause += `: ${server.fatalLine}`;
     this.#supervision.update({ pid: undefined, restarts: this.#supervision.snapshot.restarts + 1, backoffMs: delayMs });
     this.#supervision.apply({ type: 'exited', restarting: true });
     this.#supervision.emit({ type: 'restart_scheduled', reason, delayMs, cause });

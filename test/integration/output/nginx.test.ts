@@ -70,6 +70,8 @@ describe('output: nginx (Debian) logs [emerg] at run time', () => {
     writeFileSync(config, nginxConfig(prefix, port));
     const restart = await podvisor.waitForLog(message('restarting the server'));
     assert.equal(restart.reason, 'fatal_log');
+    // The restart's own log line quotes the offending line.
+    assert.match(String(restart.cause), /^fatal_log \(.*\): .*\[emerg\] .*unknown directive "this_is_not_a_directive"/);
 
     await podvisor.waitForLogs(message('server started'), 2);
     await eventually(() => answers(port), 'the restarted nginx answering', 15000);
