@@ -12,8 +12,12 @@ async function lineCounts(port: number): Promise<Map<string, number>> {
 
 describe('output: lines counted by stream and level', () => {
   const running: RunningPodvisor[] = [];
-  after(() => {
-    for (const podvisor of running) podvisor.kill();
+  after(async () => {
+    // SIGTERM first, so that podvisor takes its server's process group down with it; SIGKILL if it hangs.
+    for (const podvisor of running) {
+      podvisor.signal('SIGTERM');
+      await podvisor.exited(10000).catch(() => podvisor.kill());
+    }
   });
 
   it('podvisor_log_lines_total counts every line with the classified level', async () => {

@@ -42,8 +42,12 @@ describe('output: nginx (Debian) logs [emerg] at run time', () => {
   const prefix = mkdtempSync(join(tmpdir(), 'podvisor-nginx-'));
   mkdirSync(join(prefix, 'tmp'));
   const running: RunningPodvisor[] = [];
-  after(() => {
-    for (const podvisor of running) podvisor.kill();
+  after(async () => {
+    // SIGTERM first, so that podvisor takes its server's process group down with it; SIGKILL if it hangs.
+    for (const podvisor of running) {
+      podvisor.signal('SIGTERM');
+      await podvisor.exited(10000).catch(() => podvisor.kill());
+    }
     rmSync(prefix, { recursive: true, force: true });
   });
 

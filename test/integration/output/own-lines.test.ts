@@ -5,8 +5,12 @@ import { eventually, message, startPodvisor, type RunningPodvisor } from '../../
 
 describe("output: podvisor's own lines and the server's lines on one stderr", () => {
   const running: RunningPodvisor[] = [];
-  after(() => {
-    for (const podvisor of running) podvisor.kill();
+  after(async () => {
+    // SIGTERM first, so that podvisor takes its server's process group down with it; SIGKILL if it hangs.
+    for (const podvisor of running) {
+      podvisor.signal('SIGTERM');
+      await podvisor.exited(10000).catch(() => podvisor.kill());
+    }
   });
 
   it('a server that ends mid-line: its bytes pass unchanged, then one newline, then podvisor\'s line', async () => {

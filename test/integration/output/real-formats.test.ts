@@ -10,8 +10,12 @@ const STARTED = message('server started');
 
 describe('output: the error-log rule on real servers', () => {
   const running: RunningPodvisor[] = [];
-  after(() => {
-    for (const podvisor of running) podvisor.kill();
+  after(async () => {
+    // SIGTERM first, so that podvisor takes its server's process group down with it; SIGKILL if it hangs.
+    for (const podvisor of running) {
+      podvisor.signal('SIGTERM');
+      await podvisor.exited(10000).catch(() => podvisor.kill());
+    }
   });
 
   it('a pino server: look-alikes in every format do not trigger; a pino fatal line restarts it with reason fatal_log', async () => {
