@@ -1,9 +1,14 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import type { ServerExit } from '../supervisor/events.ts';
+import { openServerPipe, type ServerPipe } from './server-pipe.ts';
 
 export interface SpawnedServer {
   readonly child: ChildProcess;
   readonly pid: number;
+  /** podvisor's end of the server's stdout and stderr when they are piped (else null). */
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
   /** Settles when the process has ended and libuv has waited for it. */
   readonly exited: Promise<ServerExit>;
 }
@@ -31,24 +36,38 @@ export interface SpawnOptions {
  */
 export async function spawnServer(options: SpawnOptions): Promise<SpawnResult> {
   const [file, ...args] = options.command as [string, ...string[]];
-  const stdio: StdioOptions = ['inherit', options.stdout, options.stderr, 'ipc'];
+  const stdoutPipe = options.stdout === 'pipe' ? openServerPipe() : undefined;
+  const stderrPipe = options.stderr === 'pipe' ? openServerPipe() : undefined;
+  const stdio: StdioOptions = ['inherit', stdoutPipe?.writeFd ?? options.stdout, stderrPipe?.writeFd ?? options.stderr, 'ipc'];
   let child: ChildProcess;
   try {
     child = spawn(file, args, { detached: true, stdio, env: options.environment, serialization: 'json' });
   } catch (error) {
+    closePipes(stdoutPipe, stderrPipe, true);
     return failure(file, error as NodeJS.ErrnoException);
   }
+  // The server has its own copies of the write ends now; ours must go, or the streams would never end.
+  closePipes(stdoutPipe, stderrPipe, child.pid === undefined);
   if (child.pid !== undefined) options.onPid(child.pid);
+  const stdout = stdoutPipe?.readable ?? child.stdout;
+  const stderr = stderrPipe?.readable ?? child.stderr;
   // Listen for the end at once: a server may exit before the caller has looked at the result.
   const exited = new Promise<ServerExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   return new Promise((resolve) => {
-    child.once('spawn', () => resolve({ ok: true, server: { child, pid: child.pid as number, exited } }));
+    child.once('spawn', () => resolve({ ok: true, server: { child, pid: child.pid as number, stdout, stderr, exited } }));
     child.once('error', (error: NodeJS.ErrnoException) => {
       if (child.pid === undefined) resolve(failure(file, error));
     });
   });
+}
+
+function closePipes(stdoutPipe: ServerPipe | undefined, stderrPipe: ServerPipe | undefined, readEndsToo: boolean): void {
+  for (const pipe of [stdoutPipe, stderrPipe]) {
+    pipe?.closeWriteEnd();
+    if (readEndsToo) pipe?.readable.destroy();
+  }
 }
 
 function failure(file: string, error: NodeJS.ErrnoException): SpawnResult {

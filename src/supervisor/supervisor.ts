@@ -231,7 +231,7 @@ export class Supervisor {
     const server: CurrentServer = {
       spawned: result.server,
       startedAt,
-      output: output.attach(child.stdout, child.stderr).catch(() => {}),
+      output: output.attach(result.server.stdout, result.server.stderr).catch(() => {}),
       stopCause: undefined,
       fatalErrorReported: false,
       fatalLine: undefined,
