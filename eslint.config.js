@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'helm/', 'k8s/', 'bench/results/'] },
+  { ignores: ['dist/', 'dist.*/', 'node_modules/', 'helm/', 'k8s/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -2,7 +2,7 @@
 // server. Code split, so what loads after the server's spawn (pino, prom-client, the Kubernetes client)
 // costs nothing before it. koffi stays external: it is a native addon.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,11 +28,13 @@ const withoutKubernetesDefaultTransport = {
   },
 };
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+// Built beside dist/ and swapped in by two renames, so a podvisor started during a rebuild finds a whole dist/.
+const staging = `dist.build-${process.pid}`;
+rmSync(join(root, staging), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
   entryPoints,
-  outdir: 'dist',
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -47,3 +49,8 @@ await build({
   logLevel: 'warning',
   plugins: [withoutKubernetesDefaultTransport],
 });
+
+const retired = `dist.old-${process.pid}`;
+if (existsSync(join(root, 'dist'))) renameSync(join(root, 'dist'), join(root, retired));
+renameSync(join(root, staging), join(root, 'dist'));
+rmSync(join(root, retired), { recursive: true, force: true });
