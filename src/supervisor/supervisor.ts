@@ -119,11 +119,12 @@ export class Supervisor {
   requestShutdown(signal: NodeJS.Signals): void {
     if (this.#shutdownSignal !== undefined) return;
     this.#shutdownSignal = signal;
-    this.#supervision.emit({ type: 'shutdown_started', signal });
     const server = this.#server;
     if (server !== undefined) {
       this.#stopServer(server, { kind: 'shutdown', signal }, signal);
+      this.#supervision.emit({ type: 'shutdown_started', signal });
     } else {
+      this.#supervision.emit({ type: 'shutdown_started', signal });
       this.#supervision.apply({ type: 'supervision_ended' });
       this.#wakeBackoff?.('stop');
     }
@@ -361,12 +362,13 @@ export class Supervisor {
     const first = server.stopCause === undefined;
     // A shutdown overrides a restart under way; nothing overrides a shutdown.
     if (first || cause.kind === 'shutdown') server.stopCause = cause;
+    // The signal goes first, then the observers hear of it: they cannot delay it. Both happen in this turn of
+    // the event loop, so readiness still fails before any probe can be answered.
+    server.stopSignals.push(signal);
+    const delivered = signalGroup(server.spawned.pid, signal);
     if (changeState) this.#supervision.apply({ type: 'stop_requested' });
     server.readinessAbort.abort();
-    server.stopSignals.push(signal);
-    if (signalGroup(server.spawned.pid, signal)) {
-      this.#supervision.emit({ type: 'signal_forwarded', signal, pid: server.spawned.pid });
-    }
+    if (delivered) this.#supervision.emit({ type: 'signal_forwarded', signal, pid: server.spawned.pid });
     if (server.deadline === undefined) this.#armDeadline(server);
   }
 
