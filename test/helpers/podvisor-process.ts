@@ -190,3 +190,14 @@ export async function eventually(condition: () => boolean | Promise<boolean>, wh
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/**
+ * Ends podvisors a suite started: SIGTERM first, so that each takes its server's process group down with it,
+ * then SIGKILL for one that hangs.
+ */
+export async function stopAll(running: readonly RunningPodvisor[]): Promise<void> {
+  for (const podvisor of running) {
+    podvisor.signal('SIGTERM');
+    await podvisor.exited(10000).catch(() => podvisor.kill());
+  }
+}

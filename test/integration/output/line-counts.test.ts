@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { eventually, freePort, message, startPodvisor, type RunningPodvisor } from '../../helpers/podvisor-process.ts';
+import { eventually, freePort, message, type RunningPodvisor, startPodvisor, stopAll } from '../../helpers/podvisor-process.ts';
 
 /** podvisor_log_lines_total{stream,level} samples from /metrics. */
 async function lineCounts(port: number): Promise<Map<string, number>> {
@@ -13,11 +13,7 @@ async function lineCounts(port: number): Promise<Map<string, number>> {
 describe('output: lines counted by stream and level', () => {
   const running: RunningPodvisor[] = [];
   after(async () => {
-    // SIGTERM first, so that podvisor takes its server's process group down with it; SIGKILL if it hangs.
-    for (const podvisor of running) {
-      podvisor.signal('SIGTERM');
-      await podvisor.exited(10000).catch(() => podvisor.kill());
-    }
+    await stopAll(running);
   });
 
   it('podvisor_log_lines_total counts every line with the classified level', async () => {

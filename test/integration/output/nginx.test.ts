@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { eventually, freePort, message, startPodvisor, type RunningPodvisor } from '../../helpers/podvisor-process.ts';
+import { eventually, freePort, message, type RunningPodvisor, startPodvisor, stopAll } from '../../helpers/podvisor-process.ts';
 
 /** nginx in the foreground on a loopback port, with its error log on stderr and every path in `prefix`. */
 function nginxConfig(prefix: string, port: number, extra = ''): string {
@@ -43,11 +43,7 @@ describe('output: nginx (Debian) logs [emerg] at run time', () => {
   mkdirSync(join(prefix, 'tmp'));
   const running: RunningPodvisor[] = [];
   after(async () => {
-    // SIGTERM first, so that podvisor takes its server's process group down with it; SIGKILL if it hangs.
-    for (const podvisor of running) {
-      podvisor.signal('SIGTERM');
-      await podvisor.exited(10000).catch(() => podvisor.kill());
-    }
+    await stopAll(running);
     rmSync(prefix, { recursive: true, force: true });
   });
 

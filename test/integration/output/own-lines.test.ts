@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { readlinkSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { eventually, message, startPodvisor, type RunningPodvisor } from '../../helpers/podvisor-process.ts';
+import { eventually, message, type RunningPodvisor, startPodvisor, stopAll } from '../../helpers/podvisor-process.ts';
 
 describe("output: podvisor's own lines and the server's lines on one stderr", () => {
   const running: RunningPodvisor[] = [];
   after(async () => {
-    // SIGTERM first, so that podvisor takes its server's process group down with it; SIGKILL if it hangs.
-    for (const podvisor of running) {
-      podvisor.signal('SIGTERM');
-      await podvisor.exited(10000).catch(() => podvisor.kill());
-    }
+    await stopAll(running);
   });
 
   it('a server that ends mid-line: its bytes pass unchanged, then one newline, then podvisor\'s line', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { delay, FIXTURES, message, NODE, startPodvisor, type RunningPodvisor } from '../../helpers/podvisor-process.ts';
+import { delay, FIXTURES, message, NODE, type RunningPodvisor, startPodvisor, stopAll } from '../../helpers/podvisor-process.ts';
 import { join } from 'node:path';
 
 const PINO_SERVER = [NODE, join(FIXTURES, 'output-pino-server.ts')];
@@ -11,11 +11,7 @@ const STARTED = message('server started');
 describe('output: the error-log rule on real servers', () => {
   const running: RunningPodvisor[] = [];
   after(async () => {
-    // SIGTERM first, so that podvisor takes its server's process group down with it; SIGKILL if it hangs.
-    for (const podvisor of running) {
-      podvisor.signal('SIGTERM');
-      await podvisor.exited(10000).catch(() => podvisor.kill());
-    }
+    await stopAll(running);
   });
 
   it('a pino server: look-alikes in every format do not trigger; a pino fatal line restarts it with reason fatal_log', async () => {

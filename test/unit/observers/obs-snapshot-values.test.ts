@@ -3,18 +3,9 @@ import { describe, it } from 'node:test';
 import { exitLabels } from '../../../src/observers/metrics/exit-labels.ts';
 import { snapshotValues } from '../../../src/observers/metrics/snapshot-values.ts';
 import { SUPERVISION_STATES } from '../../../src/supervisor/states.ts';
-import type { SupervisionSnapshot } from '../../../src/supervisor/supervision.ts';
+import { Supervision, type SupervisionSnapshot } from '../../../src/supervisor/supervision.ts';
 
-const base: SupervisionSnapshot = {
-  state: 'stopped',
-  pid: undefined,
-  restarts: 0,
-  lastExit: undefined,
-  serverStartedAt: undefined,
-  backoffMs: 0,
-  sessions: undefined,
-  supervisorStartedAt: 1_000_000,
-};
+const base: SupervisionSnapshot = new Supervision({ now: 1_000_000 }).snapshot;
 
 describe('snapshotValues', () => {
   for (const state of SUPERVISION_STATES) {
