@@ -51,3 +51,14 @@ export function linesOf(file: string): string[] {
     return [];
   }
 }
+
+/** podvisor restarting at once and without limit, with /metrics on loopback `port`: the restart-loop suites' setup. */
+export function restartLoopEnv(port: number): Record<string, string> {
+  return {
+    PODVISOR_LOG_LEVEL: 'info',
+    PODVISOR_RESTART_DELAY_MS: '0',
+    PODVISOR_START_LIMIT_BURST: '0',
+    PODVISOR_HTTP_PORT: String(port),
+    PODVISOR_HTTP_HOST: '127.0.0.1',
+  };
+}

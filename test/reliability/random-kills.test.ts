@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FIXTURES, delay, eventually, freePort, message, startPodvisor } from '../helpers/podvisor-process.ts';
-import { LONG, linesOf, metricValue, scrape, zombieChildren } from './proc.ts';
+import { linesOf, LONG, metricValue, restartLoopEnv, scrape, zombieChildren } from './proc.ts';
 
 const DURATION_MS = LONG ? 120_000 : 15_000;
 const dir = mkdtempSync(join(tmpdir(), 'rel-kills-'));
@@ -16,13 +16,7 @@ describe(`SIGKILL of the server at random moments for ${DURATION_MS / 1000} s`, 
     const port = await freePort();
     const podvisor = startPodvisor({
       command: [join(FIXTURES, 'rel-count.sh'), runs, '0'],
-      env: {
-        PODVISOR_LOG_LEVEL: 'info',
-        PODVISOR_RESTART_DELAY_MS: '0',
-        PODVISOR_START_LIMIT_BURST: '0',
-        PODVISOR_HTTP_PORT: String(port),
-        PODVISOR_HTTP_HOST: '127.0.0.1',
-      },
+      env: restartLoopEnv(port),
     });
     try {
       let kills = 0;

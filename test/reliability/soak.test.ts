@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FIXTURES, delay, eventually, freePort, message, startPodvisor } from '../helpers/podvisor-process.ts';
-import { LONG, linesOf, metricValue, openFds, rssMb, scrape, zombieChildren } from './proc.ts';
+import { linesOf, LONG, metricValue, openFds, restartLoopEnv, rssMb, scrape, zombieChildren } from './proc.ts';
 
 const RESTARTS = LONG ? 10000 : 1000;
 /** Restarts before the baseline is taken: Node's heap and JIT settle first. */
@@ -27,11 +27,7 @@ describe(`soak: ${RESTARTS} restarts of a crash-looping server`, { timeout: LONG
       // Runs RESTARTS + 1 times: RESTARTS crashes, then it stays up.
       command: [join(FIXTURES, 'rel-count.sh'), runs, String(RESTARTS + 1)],
       env: {
-        PODVISOR_LOG_LEVEL: 'info',
-        PODVISOR_RESTART_DELAY_MS: '0',
-        PODVISOR_START_LIMIT_BURST: '0',
-        PODVISOR_HTTP_PORT: String(port),
-        PODVISOR_HTTP_HOST: '127.0.0.1',
+        ...restartLoopEnv(port),
         NODE_OPTIONS,
       },
     });
