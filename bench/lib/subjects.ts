@@ -15,9 +15,22 @@ export const PM2_RUNTIME = join(ROOT, 'node_modules', '.bin', 'pm2-runtime');
 /** Node 24, for fixtures written in JavaScript. */
 export const NODE = process.execPath;
 
-/** The supervisors compared; `direct` is the server run without any supervisor. */
-export const SUBJECTS = ['podvisor', 'tini', 'dumb-init', 'supervisord', 's6-supervise', 'runsv', 'pm2-runtime'] as const;
-export type Subject = (typeof SUBJECTS)[number];
+/** Every supervisor compared; `direct` is the server run without any supervisor. */
+export const ALL_SUBJECTS = ['podvisor', 'tini', 'dumb-init', 'supervisord', 's6-supervise', 'runsv', 'pm2-runtime'] as const;
+export type Subject = (typeof ALL_SUBJECTS)[number];
+/**
+ * The supervisors this run measures: all of them, or those named in PODVISOR_BENCH_SUBJECTS (comma-separated),
+ * to re-measure one figure quickly: `PODVISOR_BENCH_SUBJECTS=podvisor node bench/startup.bench.ts`.
+ */
+export const SUBJECTS: readonly Subject[] = chosenSubjects(process.env['PODVISOR_BENCH_SUBJECTS']);
+
+function chosenSubjects(list: string | undefined): readonly Subject[] {
+  if (list === undefined || list.trim() === '') return ALL_SUBJECTS;
+  const names = list.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(ALL_SUBJECTS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`PODVISOR_BENCH_SUBJECTS: unknown ${unknown.join(', ')}; known: ${ALL_SUBJECTS.join(', ')}`);
+  return ALL_SUBJECTS.filter((subject) => names.includes(subject));
+}
 
 /** What a harness asks of a supervisor, where the supervisor can be configured so. */
 export interface LaunchOptions {

@@ -1,4 +1,9 @@
-import koffi from 'koffi';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type koffiModule from 'koffi';
+
+type Koffi = typeof koffiModule;
 
 /**
  * The few libc calls Node does not offer: waitpid on one pid, prctl(PR_SET_CHILD_SUBREAPER), and a pipe
@@ -7,6 +12,12 @@ import koffi from 'koffi';
 export interface Libc {
   /** waitpid(pid, &status, WNOHANG): the pid reaped, 0 when it still runs, -1 on error. */
   waitpidNoHang(pid: number): number;
+  /**
+   * waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT): the pid of a child that has ended, left waitable (not
+   * reaped); 0 when no child has ended; -1 when there are no children (or on error); undefined where podvisor
+   * does not know the layout of siginfo_t (not a 64-bit Linux).
+   */
+  peekEndedChild(): number | undefined;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of our descendants are re-parented to us. */
   becomeSubreaper(): boolean;
   /** pipe2(O_CLOEXEC): [read end, write end], or undefined when the kernel refuses. */
@@ -16,23 +27,65 @@ export interface Libc {
 }
 
 const WNOHANG = 1;
+const WEXITED = 4;
+const WNOWAIT = 0x1000000;
+const P_ALL = 0;
+/** siginfo_t is 128 bytes; on 64-bit Linux its si_pid is the int at byte 16 (after three ints and padding). */
+const SIGINFO_INTS = 32;
+const SI_PID_INDEX = 4;
+const SIXTY_FOUR_BIT_LINUX = process.platform === 'linux' && ['x64', 'arm64', 'ppc64', 'riscv64', 's390x', 'loong64'].includes(process.arch);
 const PR_SET_CHILD_SUBREAPER = 36;
 const O_CLOEXEC = 0o2000000;
 const F_SETPIPE_SZ = 1031;
 
 let loaded: Libc | undefined;
 
+/** glibc's and musl's dynamic loaders, by Node's name for the CPU: musl systems have the latter. */
+const MUSL_LOADER: Readonly<Partial<Record<string, string>>> = { x64: '/lib/ld-musl-x86_64.so.1', arm64: '/lib/ld-musl-aarch64.so.1' };
+
+/**
+ * koffi's entry point costs ~15 ms, mostly in loading every lazy part of node:util, and podvisor needs koffi
+ * before the server's first spawn (its pipe, the subreaper). The prebuilt addon that entry point would pick for
+ * glibc on x64 or arm64 loads in ~2 ms: podvisor takes it directly when it is there, and koffi's entry point
+ * (which also checks the addon's version and handles musl and every other platform) otherwise.
+ */
+function loadKoffi(): Koffi {
+  const require = createRequire(import.meta.url);
+  const musl = MUSL_LOADER[process.arch];
+  if (process.platform === 'linux' && musl !== undefined && !existsSync(musl)) {
+    try {
+      const native = require(`@koromix/koffi-linux-${process.arch}/linux_${process.arch}/koffi.node`) as Partial<Koffi> & { version?: unknown };
+      // koffi's own check: the addon must be the version of the koffi package installed.
+      const expected = (JSON.parse(readFileSync(join(dirname(require.resolve('koffi')), 'package.json'), 'utf8')) as { version?: unknown }).version;
+      if (native.version === expected && typeof native.load === 'function') return native as Koffi;
+    } catch {
+      // Not installed that way: koffi's entry point finds it.
+    }
+  }
+  return require('koffi') as Koffi;
+}
+
 export function libc(): Libc {
   if (loaded !== undefined) return loaded;
+  const koffi = loadKoffi();
   const library = koffi.load('libc.so.6');
   const waitpid = library.func('int waitpid(int pid, _Out_ int *status, int options)');
   const prctl = library.func('int prctl(int option, ...)');
   const pipe2 = library.func('int pipe2(_Out_ int *fds, int flags)');
   const fcntl = library.func('int fcntl(int fd, int command, ...)');
+  const waitid = library.func('int waitid(int idtype, int id, _Out_ int *info, int options)');
+  const info = new Int32Array(SIGINFO_INTS);
   loaded = {
     waitpidNoHang(pid) {
       const status = [0];
       return waitpid(pid, status, WNOHANG) as number;
+    },
+    peekEndedChild() {
+      if (!SIXTY_FOUR_BIT_LINUX) return undefined;
+      // With WNOHANG and no ended child, waitid returns 0 and leaves si_pid as it was: zero it first.
+      info.fill(0);
+      if ((waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT) as number) !== 0) return -1;
+      return info[SI_PID_INDEX] as number;
     },
     becomeSubreaper() {
       const result = prctl(PR_SET_CHILD_SUBREAPER, 'unsigned long', 1, 'unsigned long', 0, 'unsigned long', 0, 'unsigned long', 0) as number;

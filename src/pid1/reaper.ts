@@ -5,13 +5,16 @@ import { orphanZombies, parseProcStat, type ProcessStat } from './proc-stat.ts';
 /**
  * Reaps orphans re-parented to podvisor (as PID 1, or as a child subreaper elsewhere) without ever
  * taking the exit status of a child libuv waits for: waitpid(-1) would steal the server's status and its
- * ChildProcess would never emit 'exit'. Instead, on SIGCHLD, /proc is scanned for zombies whose parent is
- * us and each one not spawned by us is waited for by pid.
+ * ChildProcess would never emit 'exit'. Instead, on SIGCHLD, podvisor peeks at an ended child without
+ * reaping it (waitid with WNOWAIT) and waits for it by pid when it is not one of libuv's. When one of libuv's
+ * stands first in line, podvisor lets libuv reap it first (one turn of the event loop) and, if it is still
+ * there, scans /proc for zombies whose parent is us: the slow path, a few ms on a busy host.
  */
 export class OrphanReaper {
   readonly #spawnedByUs: ReadonlySet<number>;
   readonly #onReaped: (pid: number) => void;
   readonly #libc: Libc;
+  #retry: NodeJS.Immediate | undefined;
   readonly #onSignal = (): void => {
     this.reap();
   };
@@ -23,7 +26,6 @@ export class OrphanReaper {
     this.#libc = library;
   }
 
-
   start(): void {
     process.on('SIGCHLD', this.#onSignal);
     this.reap();
@@ -31,10 +33,40 @@ export class OrphanReaper {
 
   stop(): void {
     process.off('SIGCHLD', this.#onSignal);
+    if (this.#retry !== undefined) clearImmediate(this.#retry);
+    this.#retry = undefined;
   }
 
-  /** Reaps every orphan zombie now; returns how many. */
+  /** Reaps every orphan zombie it can now; returns how many. */
   reap(): number {
+    let reaped = 0;
+    for (;;) {
+      const pid = this.#libc.peekEndedChild();
+      if (pid === 0 || pid === -1) return reaped; // nothing has ended, or no children at all
+      if (pid === undefined) return reaped + this.#scan();
+      if (this.#spawnedByUs.has(pid)) {
+        // libuv's own: it reaps it in this turn of the loop; look again after it.
+        this.#retry ??= setImmediate(() => {
+          this.#retry = undefined;
+          this.#reapBehind();
+        });
+        return reaped;
+      }
+      if (this.#libc.waitpidNoHang(pid) !== pid) return reaped + this.#scan();
+      reaped += 1;
+      this.#onReaped(pid);
+    }
+  }
+
+  /** After libuv's turn: the fast path again, or the scan when one of libuv's children still blocks the peek. */
+  #reapBehind(): void {
+    const pid = this.#libc.peekEndedChild();
+    if (pid !== undefined && pid > 0 && this.#spawnedByUs.has(pid)) this.#scan();
+    else this.reap();
+  }
+
+  /** The slow path: every zombie child in /proc that is not libuv's, until a scan finds none. */
+  #scan(): number {
     let reaped = 0;
     // One SIGCHLD can stand for many exits; loop until a scan finds nothing left to reap.
     for (;;) {

@@ -291,10 +291,11 @@ export class Supervisor {
       return this.#finish(this.#forcedExit?.status ?? decision.status, this.#forcedExit?.why ?? `the server ended (${describeExit(exit)})`);
     }
 
-    return this.#scheduleRestart(server, exit, decision.reason, ranForMs);
+    return this.#scheduleRestart(server, exit, decision.reason, ranForMs, now);
   }
 
-  async #scheduleRestart(server: CurrentServer, exit: ServerExit, reason: RestartReason, ranForMs: number): Promise<number | 'restart'> {
+  /** The delay before the next start counts from `exitedAt`, when podvisor saw the server end. */
+  async #scheduleRestart(server: CurrentServer, exit: ServerExit, reason: RestartReason, ranForMs: number, exitedAt: number): Promise<number | 'restart'> {
     const { settings } = this.#options;
     const operatorAsked = reason === 'sigint';
     const now = this.#now();
@@ -324,7 +325,8 @@ export class Supervisor {
     await this.#waitForGroup(server);
     this.#endDrain(server);
 
-    const woke = await this.#backoff(delayMs);
+    // Logging the exit and waiting for the group took part of the delay already.
+    const woke = await this.#backoff(Math.max(0, delayMs - (this.#now() - exitedAt)));
     this.#supervision.update({ backoffMs: 0 });
     if (woke === 'stop') return this.#finish(this.#forcedExit?.status ?? 0, this.#forcedExit?.why ?? `shut down by ${this.#shutdownSignal ?? 'a signal'} during back-off`);
     if (this.#options.readPrefs !== undefined) await this.#reloadPrefs('restart');
@@ -335,6 +337,8 @@ export class Supervisor {
 
   #backoff(delayMs: number): Promise<'elapsed' | 'now' | 'stop'> {
     if (this.#shutdownSignal !== undefined) return Promise.resolve('stop');
+    // No timer for no delay: a timer would add a turn of the event loop (≥ 1 ms) to every immediate restart.
+    if (delayMs === 0) return Promise.resolve('elapsed');
     return new Promise((resolve) => {
       const timer = setTimeout(() => settle('elapsed'), delayMs);
       const settle = (why: 'elapsed' | 'now' | 'stop'): void => {
