@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -105,5 +105,26 @@ describe('the prefs file (the seed re-reads auto_restart before every restart)',
     assert.equal(await podvisor.exited(), 0);
     const warning = podvisor.logs.find((line) => /neither JSON nor YAML.*; keeping the last good prefs \(autoRestart=true\)/.test(line.msg));
     assert.ok(warning, 'the bad prefs are reported');
+  });
+
+  it('a prefs file that goes missing, then becomes a directory, is reported and the last good prefs are kept', async () => {
+    const dir = scratch();
+    const prefs = join(dir, 'prefs.json');
+    writeFileSync(prefs, '{"autoRestart": true}');
+    // Without the file, PODVISOR_AUTO_RESTART=false would apply: a restart proves the last good prefs were kept.
+    const podvisor = startPodvisor({
+      command: [sequence, join(dir, 'runs'), 'run:0.3', 'run:0.3', 'run:30'],
+      env: { PODVISOR_PREFS_FILE: prefs, PODVISOR_AUTO_RESTART: 'false', PODVISOR_RESTART_POLICY: 'always' },
+    });
+    await podvisor.waitForLog(message('server started'));
+    unlinkSync(prefs);
+    await podvisor.waitForLogs(message('server started'), 2);
+    mkdirSync(prefs);
+    await podvisor.waitForLogs(message('server started'), 3);
+    podvisor.signal('SIGTERM');
+    assert.equal(await podvisor.exited(), 0);
+    const kept = (why: RegExp): boolean => podvisor.logs.some((line) => why.test(line.msg) && /keeping the last good prefs \(autoRestart=true\)/.test(line.msg));
+    assert.ok(kept(/does not exist/), 'the missing file is reported');
+    assert.ok(kept(/is a directory, not a file/), 'the directory is reported');
   });
 });
