@@ -81,6 +81,23 @@ describe('seed details: the pid file and the status line', () => {
     assert.equal(existsSync(pidFile), false);
   });
 
+  it('the pid file waits for the server to be running (readiness passed), not merely spawned', async () => {
+    const pidFile = join(scratch(), 'podvisor.pid');
+    const port = await freePort();
+    const podvisor = startPodvisor({
+      command: [process.execPath, join(import.meta.dirname, '..', '..', 'fixtures', 'listen-after.mjs'), String(port), '600'],
+      env: { PODVISOR_PID_FILE: pidFile, PODVISOR_READINESS: `tcp:${port}` },
+    });
+    const started = await podvisor.waitForLog(message('server started'));
+    assert.equal(existsSync(pidFile), false, 'no pid file while the server is starting');
+    await podvisor.waitForLog(message('state changed', { to: 'running' }));
+    await eventually(() => existsSync(pidFile), 'the pid file once running');
+    assert.equal(readFileSync(pidFile, 'utf8'), `${podvisor.pid}\n${String(started['serverPid'])}\n`);
+    podvisor.signal('SIGTERM');
+    assert.equal(await podvisor.exited(), 0);
+    assert.equal(existsSync(pidFile), false);
+  });
+
   it('a status line every PODVISOR_STATUS_INTERVAL_SECONDS', async () => {
     const podvisor = startPodvisor({ command: ['sleep', '30'], env: { PODVISOR_STATUS_INTERVAL_SECONDS: '0.1' } });
     const [, second] = await podvisor.waitForLogs(message('status'), 2);
