@@ -11,11 +11,15 @@ done
 if [ ${#missing[@]} -eq 0 ]; then echo "debian packages: all present"; exit 0; fi
 echo "debian packages: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The prometheus, etcd, nginx and supervisor packages start their services on install; the tests start their own
+# on loopback. A policy-rc.d that refuses (exit 101, as container images ship) keeps invoke-rc.d and
+# deb-systemd-invoke from starting them, so nothing has to be killed by name afterwards.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# Written by podvisor/scripts/install-debian-packages.sh for the install only.\nexit 101\n' > "$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The Debian prometheus and etcd packages start services; tests start their own on loopback.
-for s in prometheus etcd nginx supervisor; do
-  (systemctl stop "$s" || service "$s" stop || true) >/dev/null 2>&1
-done
-pkill -x prometheus || true; pkill -x etcd || true; pkill -x nginx || true; pkill -f supervisord || true
 echo "debian packages: done"
