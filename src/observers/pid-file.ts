@@ -12,7 +12,6 @@ const UP: readonly SupervisionState[] = ['running', 'idle', 'refusing_connection
  */
 export function pidFile(path: string, onError: (message: string) => void): SupervisionListener {
   let reported = false;
-  let serverPid: number | undefined;
   const attempt = (what: string, action: () => void): void => {
     try {
       action();
@@ -21,15 +20,11 @@ export function pidFile(path: string, onError: (message: string) => void): Super
       reported = true;
     }
   };
-  return (event) => {
-    if (event.type === 'server_spawned') serverPid = event.pid;
-    if (event.type === 'transition' && event.from === 'starting' && UP.includes(event.to) && serverPid !== undefined) {
-      const pid = serverPid;
+  return (event, snapshot) => {
+    const { pid } = snapshot;
+    if (event.type === 'transition' && event.from === 'starting' && UP.includes(event.to) && pid !== undefined) {
       attempt('write', () => writeFileSync(path, `${process.pid}\n${pid}\n`));
     }
-    if (event.type === 'server_exited' || event.type === 'supervisor_exiting') {
-      serverPid = undefined;
-      attempt('remove', () => rmSync(path, { force: true }));
-    }
+    if (event.type === 'server_exited' || event.type === 'supervisor_exiting') attempt('remove', () => rmSync(path, { force: true }));
   };
 }
