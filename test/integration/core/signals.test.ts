@@ -140,7 +140,9 @@ describe('SPEC §4: SIGHUP, the forwarded and the ignored signals', () => {
     await delay(200);
     assert.equal(podvisor.child.exitCode, null, 'podvisor survived the storm');
     podvisor.signal('SIGTERM');
-    assert.equal(await podvisor.exited(), 0);
+    // 0 when the SIGTERM killed the server (or met it in back-off); 3 when it met a server already exiting 3 on
+    // its own: SPEC §4 passes that status on, and which of the two happens is a race the test cannot pin.
+    assert.ok([0, 3].includes(await podvisor.exited()));
     const started = podvisor.logs.filter(message('server started')).length;
     const ended = podvisor.logs.filter((line) => line.msg.startsWith('server ended')).length;
     assert.equal(started, ended, 'every server that started was seen to end');
