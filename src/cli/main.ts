@@ -89,7 +89,13 @@ function installSignalHandlers(supervisor: Supervisor): void {
   for (const signal of IGNORED_SIGNALS) process.on(signal, () => {});
 }
 
-/** The server inherits podvisor's environment, plus the drain time the kit needs to honour. */
-function serverEnvironment(environment: NodeJS.ProcessEnv, settings: Settings): NodeJS.ProcessEnv {
-  return { ...environment, PODVISOR_DRAIN_SECONDS: String(settings.drainSeconds) };
+/**
+ * The server inherits podvisor's environment, plus the drain time the kit needs to honour, minus what
+ * bin/podvisor set for podvisor alone.
+ */
+export function serverEnvironment(environment: NodeJS.ProcessEnv, settings: Pick<Settings, 'drainSeconds'>): NodeJS.ProcessEnv {
+  // The marker is set by bin/podvisor when it chose MALLOC_ARENA_MAX for podvisor itself (the operator had not).
+  const { __PODVISOR_DEFAULT_MALLOC_ARENA_MAX: chosenByLauncher, MALLOC_ARENA_MAX: arenas, ...rest } = environment;
+  const inherited = chosenByLauncher === '1' || arenas === undefined ? rest : { ...rest, MALLOC_ARENA_MAX: arenas };
+  return { ...inherited, PODVISOR_DRAIN_SECONDS: String(settings.drainSeconds) };
 }
