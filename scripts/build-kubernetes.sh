@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Builds the Kubernetes binaries the tests run, from the Go module proxy, once per machine:
+#   kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl (one `go build`, shared compile)
+#   coredns (its own module)
+# k8s.io/kubernetes cannot be `go install`ed (its go.mod replaces its staging modules with local paths), so a
+# throwaway module requires it and replaces every staging module with its published v0.Y.Z twin (see
+# kubernetes/kubernetes#79384). 1.34 is the newest minor whose kubelet still runs on cgroup v1 (failCgroupV1: false).
+#
+# Usage: build-kubernetes.sh [apiserver|all]   (default all). Prints the binaries' directory on stdout.
+# Cache: $PODVISOR_CACHE (default ~/.cache/podvisor)/kubernetes-<version>/, shared by every checkout on the
+# machine on purpose (the binaries are ~700 MB and take ~15 minutes); keyed on the versions, written atomically.
+set -euo pipefail
+what="${1:-all}"
+version="${KUBE_VERSION:-v1.34.4}"
+coredns_version="${COREDNS_VERSION:-v1.14.7}"
+staging_version="v0.${version#v1.}"
+cache="${PODVISOR_CACHE:-$HOME/.cache/podvisor}"
+dir="$cache/kubernetes-$version"
+kube_binaries=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+
+have_all() {
+  local b
+  for b in "${kube_binaries[@]}"; do [ -x "$dir/$b" ] || return 1; done
+  [ -x "$dir/coredns-$coredns_version" ]
+}
+if [ "$what" = apiserver ] && [ -x "$dir/kube-apiserver" ]; then echo "$dir"; exit 0; fi
+if have_all; then echo "$dir"; exit 0; fi
+
+mkdir -p "$dir"
+# One build at a time per machine: a second caller waits for the first instead of compiling twice.
+exec 9>"$dir/.lock"
+flock 9
+if [ "$what" = apiserver ] && [ -x "$dir/kube-apiserver" ]; then echo "$dir"; exit 0; fi
+if have_all; then echo "$dir"; exit 0; fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+proxy="$(go env GOPROXY | cut -d, -f1)"
+ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$version -X k8s.io/client-go/pkg/version.gitVersion=$version"
+
+missing=()
+for b in "${kube_binaries[@]}"; do [ -x "$dir/$b" ] || missing+=("$b"); done
+if [ "$what" = apiserver ]; then missing=(kube-apiserver); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  mkdir -p "$work/kube"
+  curl -fsSL "$proxy/k8s.io/kubernetes/@v/$version.mod" -o "$work/kube/kubernetes.mod"
+  {
+    echo "module podvisor.test/kubernetes-build"
+    echo
+    echo "go 1.24"
+    echo
+    echo "require k8s.io/kubernetes $version"
+    echo
+    grep -E '^\s+k8s\.io/[a-z0-9-]+ => \./staging/' "$work/kube/kubernetes.mod" |
+      awk -v v="$staging_version" '{ print "replace " $1 " => " $1 " " v }'
+  } > "$work/kube/go.mod"
+  {
+    echo "//go:build tools"
+    echo
+    echo "package tools"
+    echo
+    echo "import ("
+    echo '  _ "k8s.io/kubernetes/cmd/kube-apiserver"'
+    echo '  _ "k8s.io/kubernetes/cmd/kube-controller-manager"'
+    echo '  _ "k8s.io/kubernetes/cmd/kube-scheduler"'
+    echo '  _ "k8s.io/kubernetes/cmd/kubelet"'
+    echo '  _ "k8s.io/kubernetes/cmd/kube-proxy"'
+    echo '  _ "k8s.io/kubernetes/cmd/kubectl"'
+    echo ")"
+  } > "$work/kube/tools.go"
+  packages=()
+  for b in "${missing[@]}"; do packages+=("k8s.io/kubernetes/cmd/$b"); done
+  echo "building ${missing[*]} $version (first time on this machine; ~15 minutes on 2 cores)" >&2
+  (
+    cd "$work/kube"
+    GOFLAGS=-mod=mod go mod tidy >&2
+    mkdir -p "$work/out"
+    CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$work/out/" "${packages[@]}" >&2
+  )
+  for b in "${missing[@]}"; do mv "$work/out/$b" "$dir/$b"; done
+fi
+
+if [ "$what" = all ] && [ ! -x "$dir/coredns-$coredns_version" ]; then
+  echo "building coredns $coredns_version (~5 minutes)" >&2
+  GOBIN="$work/gobin" CGO_ENABLED=0 GOFLAGS=-trimpath go install -ldflags "-s -w" "github.com/coredns/coredns@$coredns_version" >&2
+  mv "$work/gobin/coredns" "$dir/coredns-$coredns_version"
+fi
+echo "$dir"
