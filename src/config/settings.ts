@@ -1,5 +1,5 @@
 import env from 'env-var';
-import { RESTART_POLICIES, type RestartPolicy } from '../supervisor/restart-decision.ts';
+import { RESTART_POLICIES, type RestartPolicy } from './restart-policy.ts';
 import { parseLogRule, type LogRule } from './log-rule.ts';
 import { parseReadiness, type ReadinessCheck } from './readiness-setting.ts';
 

@@ -1,7 +1,7 @@
 import type { DestinationStream } from 'pino';
 import type { LogRule } from '../config/log-rule.ts';
 import type { Settings } from '../config/settings.ts';
-import type { OutputStream } from '../supervisor/events.ts';
+import type { OutputStream } from './output-stream.ts';
 import { classifyLine, LINE_LEVELS, type LineLevel } from './classify-line.ts';
 import { reachesThreshold } from './fatal-rule.ts';
 import { OutputSink } from './output-sink.ts';
