@@ -61,7 +61,7 @@ export const SETTINGS = {
     flag: '--restart-policy',
     defaultValue: 'dss',
     accepts: RESTART_POLICIES.join(' | '),
-    help: 'when to restart the server (dss: the seed exit-code protocol: 0 and 255 end supervision)',
+    help: "when to restart the server (dss: the Darwin Streaming Server's exit-code protocol: 0 and 255 end supervision)",
     read: (reader, name) => reader.get(name).required().asEnum(RESTART_POLICIES),
   }),
   autoRestart: setting<boolean>({

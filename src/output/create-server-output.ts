@@ -14,7 +14,7 @@ export interface OutputSetup {
   readonly logDestination: DestinationStream | undefined;
 }
 
-/** Which way the server's output goes, and why (pure: the README's cost table is this function). */
+/** Which way the server's output goes, and why (pure: the cost table of docs/output.md is this function). */
 export function outputMode(settings: Pick<Settings, 'restartOnLog' | 'httpPort'>): 'inherit' | 'pipe' {
   const ruleIsOff = settings.restartOnLog.kind === 'off';
   // podvisor_log_lines_total is only served when the HTTP port is open.
