@@ -6,11 +6,12 @@ import type { Settings } from '../config/settings.ts';
 import { VERSION } from '../config/version.ts';
 import { createServerOutput } from '../output/create-server-output.ts';
 import { OrphanReaper } from '../pid1/reaper.ts';
-import { HANDLED_SIGNALS } from '../supervisor/signal-decision.ts';
+import { receiveSigusr1 } from '../pid1/signal-mask.ts';
 import { Supervision } from '../supervisor/supervision.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { parseArguments } from './arguments.ts';
 import { reportConfigurationErrors } from './config-error.ts';
+import { holdSignals, type EarlySignals } from './early-signals.ts';
 import { helpText } from './help.ts';
 
 /** Where the bundle keeps the reference streaming server (docs/kit.md), next to podvisor itself. */
@@ -20,7 +21,7 @@ const REFERENCE_SERVER = fileURLToPath(new URL('./reference-server.js', import.m
  * podvisor's start-up, in the order that keeps the server's start fast: configuration, the server's spawn,
  * and only then the observers (pino, prom-client, the HTTP port, the Kubernetes client).
  */
-export async function main(argv: readonly string[], environment: NodeJS.ProcessEnv): Promise<number> {
+export async function main(argv: readonly string[], environment: NodeJS.ProcessEnv, signals: EarlySignals = holdSignals()): Promise<number> {
   const parsed = parseArguments(argv);
   if (parsed.help) {
     process.stdout.write(helpText(VERSION));
@@ -56,6 +57,7 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
     becomeSubreaper();
   }
 
+  receiveSigusr1();
   const supervision = new Supervision({ holdEvents: true });
   const ownChildren = new Set<number>();
   const output = createServerOutput(settings);
@@ -71,7 +73,8 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
     initialPrefs,
     ownChildren,
   });
-  for (const signal of HANDLED_SIGNALS) process.on(signal, () => supervisor.handleSignal(signal));
+  // Signals that came before supervision existed are acted on now, in order; from here on, as they come.
+  signals.deliverTo((signal) => supervisor.handleSignal(signal));
   // Reaping is a PID-1 duty of supervision: it starts with it, before any observer loads.
   const reaper = new OrphanReaper(ownChildren, (pid) => supervision.emit({ type: 'orphan_reaped', pid }));
   reaper.start();

@@ -44,6 +44,12 @@ export function logEvents(logger: Logger): SupervisionListener {
       case 'signal_forwarded':
         logger.debug({ signal: event.signal, serverPid: event.pid }, 'signal forwarded');
         break;
+      case 'kit_message_dropped':
+        logger.warn(
+          { serverPid: event.pid, why: event.why, dropped: event.count },
+          `dropped ${event.count} line(s) of the server's kit channel (${event.why}); only the server kit writes there (docs/kit.md)`,
+        );
+        break;
       case 'orphan_reaped':
         logger.debug({ orphanPid: event.pid }, 'orphan reaped');
         break;

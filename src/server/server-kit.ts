@@ -3,7 +3,7 @@ import { KIT_CHANNEL_FLUSH_MS, KIT_STOP_GRACE_MS, kitDrainPlan } from '../ipc/dr
 import type { ServerState } from '../ipc/server-states.ts';
 import { consoleListener, ErrorLog, type ErrorLogEntry, type ErrorLogListener, type ErrorVerbosity } from './error-log.ts';
 import { acceptsSessions, drainSecondsFrom, endsRunLoop, exitCode, killsSessions, NO_STOP_CAUSES, numberFrom, requestedState, type SettableState, type StopCauses } from './lifecycle.ts';
-import { ipcChannel, SessionCountReporter, type PodvisorChannel } from './podvisor-channel.ts';
+import { podvisorChannel, SessionCountReporter, type PodvisorChannel } from './podvisor-channel.ts';
 import { pinoHooks, type PinoHookOptions, type PinoHooks } from './pino-hooks.ts';
 import { SessionRegistry, type Session, type SessionControl } from './session-registry.ts';
 
@@ -21,7 +21,7 @@ export interface ServerKitOptions {
   readonly sessionReportIntervalMs?: number;
   /** Error-log entries up to this verbosity go to stderr (`false`: none). Default `message`. */
   readonly consoleVerbosity?: ErrorVerbosity | false;
-  /** Where messages to podvisor go. Default: Node's IPC channel when there is one, else nowhere. */
+  /** Where messages to podvisor go. Default: the channel podvisor gave the server (PODVISOR_CHANNEL_FD), else nowhere. */
   readonly channel?: PodvisorChannel;
   /** How the process ends. Default process.exit. */
   readonly exit?: (code: number) => void;
@@ -75,7 +75,7 @@ export class ServerKit {
     this.drainSeconds = options.drainSeconds ?? drainSecondsFrom(environment['PODVISOR_DRAIN_SECONDS']);
     this.killGraceMs = options.killGraceMs ?? numberFrom(environment['PODVISOR_KILL_GRACE_MS'], 1000);
     this.#tickMs = options.tickMs ?? 1000;
-    this.#channel = options.channel ?? ipcChannel();
+    this.#channel = options.channel ?? podvisorChannel(environment);
     this.#exit = options.exit ?? ((code) => process.exit(code));
     this.#handleSignals = options.handleSignals ?? true;
     this.#reporter = new SessionCountReporter((count) => this.#channel.send({ podvisor: 1, type: 'sessions', count }), options.sessionReportIntervalMs ?? 5);

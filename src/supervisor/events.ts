@@ -32,6 +32,8 @@ export type SupervisionEvent =
   | { readonly type: 'signal_forwarded'; readonly signal: NodeJS.Signals; readonly pid: number }
   | { readonly type: 'orphan_reaped'; readonly pid: number }
   | { readonly type: 'sessions_changed'; readonly count: number }
+  /** Lines of a server's kit channel that were not kit messages: dropped (reported at most once a minute). */
+  | { readonly type: 'kit_message_dropped'; readonly pid: number; readonly why: string; readonly count: number }
   /** `count` lines of one level (the output path reports the lines of one read together; absent = 1). */
   | { readonly type: 'log_line'; readonly stream: OutputStream; readonly level: string; readonly count?: number }
   | { readonly type: 'supervisor_exiting'; readonly status: number; readonly why: string };

@@ -7,6 +7,8 @@ export interface KitReportSituation {
   readonly stopRequested: boolean;
   /** The stop deadline of this server is armed already. */
   readonly deadlineArmed: boolean;
+  /** The server reported a fatal error already: one fatal error per server is told (a burst is one error). */
+  readonly fatalErrorReported: boolean;
 }
 
 /** What one kit message changes; every field absent means "nothing of that". */
@@ -40,7 +42,7 @@ export function decideKitReport(message: KitMessage, situation: KitReportSituati
       const { state } = message;
       if (situation.stopRequested && state !== 'shutting_down' && state !== 'fatal_error') return IGNORED;
       const stateInput: StateInput = { type: 'kit_reported', state };
-      if (state === 'fatal_error') return { stateInput, fatalErrorReported: true, ...armDeadline };
+      if (state === 'fatal_error') return situation.fatalErrorReported ? IGNORED : { stateInput, fatalErrorReported: true, ...armDeadline };
       if (state === 'shutting_down') return { stateInput, ...armDeadline };
       if (state === 'running') return { stateInput, serverRunning: true };
       return { stateInput };
@@ -48,6 +50,7 @@ export function decideKitReport(message: KitMessage, situation: KitReportSituati
     case 'sessions':
       return { sessions: message.count };
     case 'fatal':
+      if (situation.fatalErrorReported) return IGNORED;
       return { stateInput: { type: 'kit_reported', state: 'fatal_error' }, fatalErrorReported: true, fatalMessage: message.message, ...armDeadline };
   }
 }

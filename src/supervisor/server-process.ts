@@ -9,6 +9,11 @@ import { StopDeadline, stopDeadlineMs, type DeadlineSettings } from './stop-dead
 const GROUP_POLL_MS = 20;
 /** How long podvisor waits for the server's output pipes to end once its whole process group is gone. */
 export const OUTPUT_FLUSH_MS = 2000;
+/**
+ * How long podvisor waits, after the server's exit, for the rest of its kit channel: the end comes at once unless
+ * a child of the server inherited the channel and still holds it.
+ */
+export const CHANNEL_READ_MS = 100;
 
 /** What podvisor knows of one server process. Replaced, never changed in place. */
 export interface ServerFacts {
@@ -112,6 +117,15 @@ export class ServerProcess {
     }
     while (groupExists(this.pid)) await sleep(GROUP_POLL_MS);
     this.deadline.clear();
+  }
+
+  /** The server's kit channel has been read to its end (or CHANNEL_READ_MS passed). */
+  async channelRead(): Promise<void> {
+    const channel = this.spawned.channel;
+    if (channel === undefined) return;
+    const waited = new AbortController();
+    await Promise.race([channel.ended(), sleep(CHANNEL_READ_MS, undefined, { ref: false, signal: waited.signal }).catch(() => {})]);
+    waited.abort();
   }
 
   /** Every byte the server wrote is passed on, unless a descendant that left the group holds a pipe open. */

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Prefs, PrefsResult } from '../config/prefs.ts';
 import type { ReadinessCheck } from '../config/readiness-setting.ts';
 import type { Settings } from '../config/settings.ts';
-import { asKitMessage } from '../ipc/protocol.ts';
+import type { KitMessage } from '../ipc/protocol.ts';
 import type { OutputStream } from '../output/output-stream.ts';
 import type { ServerOutputFactory } from '../output/server-output.ts';
 import type { ServerExit } from '../process/server-exit.ts';
@@ -129,6 +129,8 @@ export class Supervisor {
 
   async #loop(): Promise<number> {
     for (;;) {
+      // A shutdown asked for before the first server started (a SIGTERM in podvisor's first milliseconds): none starts.
+      if (this.#shutdownSignal !== undefined) return this.#finish(this.#forcedExit?.status ?? 0, this.#forcedExit?.why ?? `shut down by ${this.#shutdownSignal} before the server started`);
       const server = await this.#start();
       if (typeof server === 'number') return this.#finish(server, 'the server could not be executed');
       const exit = await server.spawned.exited;
@@ -177,6 +179,8 @@ export class Supervisor {
 
   async #afterExit(server: ServerProcess, exit: ServerExit): Promise<number | 'restart'> {
     server.readiness.abort();
+    // The kit's last reports (a fatal error, the last session count) are read before the exit is judged.
+    await server.channelRead();
     const exitedAt = this.#now();
     const ranForMs = exitedAt - server.facts.startedAt;
     this.#supervision.update({ lastExit: exit, sessions: undefined });
@@ -210,6 +214,7 @@ export class Supervisor {
         this.#supervision.emit({ type: 'gave_up', restarts: settings.startLimitBurst, intervalMs: settings.startLimitIntervalMs, exitStatus: plan.status });
       }
       await this.#groupGone(server);
+      void server.spawned.channel?.close();
       if (plan.action === 'give_up') return this.#finish(plan.status, plan.why);
       await server.flushOutput();
       return this.#finish(this.#forcedExit?.status ?? plan.status, this.#forcedExit?.why ?? plan.why);
@@ -221,6 +226,7 @@ export class Supervisor {
     this.#supervision.emit({ type: 'restart_scheduled', reason: plan.reason, delayMs: plan.delayMs, cause: plan.cause });
     // What the old server left in its group (workers holding its port, say) goes before the new one starts.
     await this.#groupGone(server);
+    void server.spawned.channel?.close();
     // Logging the exit and waiting for the group took part of the delay already.
     const woke = await this.#waitBackoff(Math.max(0, plan.delayMs - (this.#now() - exitedAt)));
     this.#supervision.update({ backoffMs: 0 });
@@ -304,25 +310,32 @@ export class Supervisor {
   }
 
   #listenToKit(server: ServerProcess): void {
-    const { child } = server.spawned;
-    child.on('error', () => {
-      // IPC send/kill failures after the server died; its 'exit' carries what matters.
+    server.spawned.child.on('error', () => {
+      // kill() failures after the server died; its 'exit' carries what matters.
     });
-    child.on('message', (raw: unknown) => {
-      const message = asKitMessage(raw);
-      if (message === undefined || this.#server !== server) return;
-      const decision = decideKitReport(message, { stopRequested: server.facts.stopCause !== undefined, deadlineArmed: server.deadline.armed });
-      if (decision.kitAttached === true) server.update({ kitAttached: true });
-      if (decision.fatalErrorReported === true) server.update({ fatalErrorReported: true });
-      if (decision.stateInput !== undefined) this.#supervision.apply(decision.stateInput);
-      if (decision.serverRunning === true) this.#sigintRestartUnderWay = false;
-      if (decision.sessions !== undefined) {
-        this.#supervision.update({ sessions: decision.sessions });
-        this.#supervision.emit({ type: 'sessions_changed', count: decision.sessions });
-      }
-      if (decision.fatalMessage !== undefined) this.#supervision.emit({ type: 'fatal_reported', source: 'kit', line: decision.fatalMessage });
-      if (decision.armDeadline === true) server.deadline.arm();
+    server.spawned.channel?.listen({
+      onDropped: (why, count) => this.#supervision.emit({ type: 'kit_message_dropped', pid: server.pid, why, count }),
+      onMessage: (message) => this.#kitReport(server, message),
     });
+  }
+
+  #kitReport(server: ServerProcess, message: KitMessage): void {
+    if (this.#server !== server) return;
+    const decision = decideKitReport(message, {
+      stopRequested: server.facts.stopCause !== undefined,
+      deadlineArmed: server.deadline.armed,
+      fatalErrorReported: server.facts.fatalErrorReported,
+    });
+    if (decision.kitAttached === true) server.update({ kitAttached: true });
+    if (decision.fatalErrorReported === true) server.update({ fatalErrorReported: true });
+    if (decision.stateInput !== undefined) this.#supervision.apply(decision.stateInput);
+    if (decision.serverRunning === true) this.#sigintRestartUnderWay = false;
+    if (decision.sessions !== undefined) {
+      this.#supervision.update({ sessions: decision.sessions });
+      this.#supervision.emit({ type: 'sessions_changed', count: decision.sessions });
+    }
+    if (decision.fatalMessage !== undefined) this.#supervision.emit({ type: 'fatal_reported', source: 'kit', line: decision.fatalMessage });
+    if (decision.armDeadline === true) server.deadline.arm();
   }
 
   // ---- prefs ----

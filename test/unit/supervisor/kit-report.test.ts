@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import type { KitMessage } from '../../../src/ipc/protocol.ts';
 import { decideKitReport, type KitReportDecision, type KitReportSituation } from '../../../src/supervisor/kit-report.ts';
 
-const serving: KitReportSituation = { stopRequested: false, deadlineArmed: false };
-const stopping: KitReportSituation = { stopRequested: true, deadlineArmed: true };
+const serving: KitReportSituation = { stopRequested: false, deadlineArmed: false, fatalErrorReported: false };
+const stopping: KitReportSituation = { stopRequested: true, deadlineArmed: true, fatalErrorReported: false };
+const failed: KitReportSituation = { stopRequested: false, deadlineArmed: true, fatalErrorReported: true };
 const state = (value: Extract<KitMessage, { type: 'state' }>['state']): KitMessage => ({ podvisor: 1, type: 'state', state: value });
 
 describe('decideKitReport: what each kit message changes', () => {
@@ -22,6 +23,8 @@ describe('decideKitReport: what each kit message changes', () => {
     ['after a stop was asked, fatal_error still counts', state('fatal_error'), stopping, { stateInput: { type: 'kit_reported', state: 'fatal_error' }, fatalErrorReported: true }],
     ['sessions: the count', { podvisor: 1, type: 'sessions', count: 12 }, serving, { sessions: 12 }],
     ['sessions while stopping: still counted (the drain empties them)', { podvisor: 1, type: 'sessions', count: 3 }, stopping, { sessions: 3 }],
+    ['a second fatal report of the same server: ignored (a burst is one error)', { podvisor: 1, type: 'fatal', message: 'again' }, failed, {}],
+    ['fatal_error as a state after a fatal report: ignored', state('fatal_error'), failed, {}],
     ['fatal: fatal_error, the message, the deadline', { podvisor: 1, type: 'fatal', message: 'cannot bind' }, serving, { stateInput: { type: 'kit_reported', state: 'fatal_error' }, fatalErrorReported: true, fatalMessage: 'cannot bind', armDeadline: true }],
   ];
   for (const [name, message, situation, expected] of rows) it(name, () => assert.deepEqual(decideKitReport(message, situation), expected));
