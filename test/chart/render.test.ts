@@ -402,17 +402,12 @@ describe('the chart over a matrix of values', () => {
     assert.deepEqual(at(serviceMonitor, 'spec', 'endpoints'), [{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' }]);
     const podMonitor = find(await render({ metrics: { podMonitor: { enabled: true } } }), 'PodMonitor');
     assert.deepEqual(at(podMonitor, 'spec', 'podMetricsEndpoints'), [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
-    const alerts = (at(find(objects, 'PrometheusRule'), 'spec', 'groups', 0, 'rules') as { alert: string; expr: string }[]);
-    assert.deepEqual(alerts.map((rule) => rule.alert), [
-      'PodvisorServerRestartingOften', 'PodvisorServerCrashLooping', 'PodvisorGaveUp', 'PodvisorServerFatalErrors', 'PodvisorServerNotReady', 'PodvisorDrainKilled',
-    ]);
+    // The rules and the dashboard themselves: prometheus-rules.test.ts and dashboard.test.ts.
+    const alerts = (at(find(objects, 'PrometheusRule'), 'spec', 'groups', 0, 'rules') as { alert: string }[]);
+    assert.ok(alerts.length > 0);
     const dashboard = find(objects, 'ConfigMap', 'podvisor-dashboard');
     assert.equal(dashboard.metadata.labels?.grafana_dashboard, '1');
-    const json = JSON.parse(at(dashboard, 'data', 'podvisor.json') as string) as { panels: { type: string; title: string; targets: { expr: string }[] }[] };
-    assert.ok(json.panels.some((panel) => panel.type === 'state-timeline' && panel.targets[0]?.expr.includes('podvisor_server_state')));
-    assert.ok(json.panels.some((panel) => panel.targets.some((target) => target.expr.includes('podvisor_server_restarts_total') && target.expr.includes('by (reason)'))));
-    assert.ok(json.panels.some((panel) => panel.targets.some((target) => target.expr.includes('podvisor_server_sessions'))));
-    assert.ok(json.panels.some((panel) => panel.targets.some((target) => target.expr.includes('podvisor_shutdown_drain_seconds_bucket'))));
+    assert.ok(JSON.parse(at(dashboard, 'data', 'podvisor.json') as string));
   });
 
   it('mounts an unbounded emptyDir on /tmp when tmp.sizeLimit is null', async () => {
