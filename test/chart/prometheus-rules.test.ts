@@ -12,6 +12,7 @@ import { PLAIN_RULES_VALUES, RULES_FILE, rulesFileText } from '../../scripts/ren
 import { runTool } from '../helpers/tools.ts';
 import { at, find, render } from './chart.ts';
 import { metricNamesIn, PODVISOR_METRICS } from './podvisor-metrics.ts';
+import { scrapeSetups, type Labels } from './scrape-setups.ts';
 
 const PROMTOOL = 'promtool';
 const RELEASE = 'edge';
@@ -19,34 +20,17 @@ const NAMESPACE = 'streams';
 const POD = 'edge-podvisor-6d5f7c9b8-x2x7k';
 const POD_IP = '10.244.0.17';
 
-type Labels = Readonly<Record<string, string>>;
 interface Rule { readonly alert: string; readonly expr: string; readonly for?: string; readonly labels: Labels; readonly annotations: Labels }
 interface RuleGroup { readonly name: string; readonly rules: readonly Rule[] }
 
-/**
- * The labels one podvisor pod's series carry under each scrape setup (besides the metric's own labels), as each
- * setup attaches them to a target: the Prometheus Operator's generated relabelling for a PodMonitor and a
- * ServiceMonitor, and the scrape configs of docs/monitoring.md (monitoring/scrape-configs/) for the rest —
- * scrape-configs.test.ts checks those two against a real Prometheus.
- */
-const SCRAPE_SETUPS: readonly { readonly name: string; readonly labels: Labels }[] = [
-  {
-    name: "the chart's prometheus.io annotations, kubernetes_sd_configs role pod",
-    labels: { job: 'kubernetes-pods', instance: `${POD_IP}:9464`, namespace: NAMESPACE, pod: POD, app_kubernetes_io_name: 'podvisor', app_kubernetes_io_instance: RELEASE },
-  },
-  {
-    name: 'the PodMonitor (Prometheus Operator)',
-    labels: { job: `${NAMESPACE}/edge-podvisor`, instance: `${POD_IP}:9464`, namespace: NAMESPACE, pod: POD, container: 'podvisor', endpoint: 'metrics' },
-  },
-  {
-    name: 'the ServiceMonitor (Prometheus Operator)',
-    labels: { job: 'edge-podvisor', instance: `${POD_IP}:9464`, namespace: NAMESPACE, pod: POD, container: 'podvisor', endpoint: 'metrics', service: 'edge-podvisor' },
-  },
-  {
-    name: 'a static scrape config',
-    labels: { job: 'podvisor', instance: '192.0.2.10:9464' },
-  },
-];
+/** A pod of release edge in namespace streams, as the chart's Deployment makes it. */
+const SCRAPE_SETUPS = scrapeSetups({
+  namespace: NAMESPACE,
+  pod: POD,
+  fullname: 'edge-podvisor',
+  address: `${POD_IP}:9464`,
+  podLabels: { 'app.kubernetes.io/name': 'podvisor', 'app.kubernetes.io/instance': RELEASE, 'pod-template-hash': '6d5f7c9b8' },
+});
 
 /** The labels every alert carries: what the rules group by, where the setup has it. */
 function alertLabels(labels: Labels): Labels {
