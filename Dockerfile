@@ -5,7 +5,7 @@
 #
 # Without a command the image runs the reference streaming server (STREAM_PORT 8080) under podvisor; metrics,
 # /healthz and /readyz are on 9464. To supervise your own server, build FROM this image and set CMD to your
-# server's command line (see the README, "Packaging").
+# server's command line (see docs/packaging.md).
 
 # --- build: install with the lockfile, bundle with esbuild (dist/: one entry file plus lazily loaded chunks)
 FROM docker.io/library/node:24-bookworm-slim AS build
