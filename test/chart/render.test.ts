@@ -173,7 +173,7 @@ describe('the chart with default values', async () => {
       { name: 'podvisor-service-account', expression: 'request.userInfo.username == "system:serviceaccount:default:podvisor"' },
     ]);
     assert.deepEqual(at(policy, 'spec', 'matchConstraints', 'resourceRules'), [
-      { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['pods', 'pods/*'] },
+      { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods', 'pods/*'] },
     ]);
     assert.equal(at(policy, 'spec', 'failurePolicy'), 'Fail');
     const binding = find(objects, 'ValidatingAdmissionPolicyBinding', 'podvisor-own-pod.default');

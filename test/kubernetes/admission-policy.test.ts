@@ -3,13 +3,15 @@
 // Every request below is made with the service account's token minted as the kubelet mints a pod's projected token
 // (TokenRequest bound to the Pod, so the token carries the pod-name claim the policy is keyed on), by kubectl.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserver.ts';
 import { delay, ROOT } from '../helpers/podvisor-process.ts';
-import { helm, kubectl, KUBECTL, requireTool, runTool, type ToolResult } from '../helpers/tools.ts';
+import { helm, kubectl, KUBECTL, KUBERNETES_BINARIES, requireTool, runTool, type ToolResult } from '../helpers/tools.ts';
 
 const NAMESPACE = 'podvisor-admission';
 const RELEASE = 'edge';
@@ -104,6 +106,32 @@ describe('the service account changes only its own Pod, and only podvisor.io/* a
 
   after(async () => {
     await cluster?.close();
+  });
+
+  test("the apiserver's type check finds nothing to warn about in the policy's CEL", async (context) => {
+    // The check runs in kube-controller-manager (validatingadmissionpolicy-status-controller), which
+    // scripts/build-kubernetes.sh builds beside the kube-apiserver.
+    const controllerManager = join(KUBERNETES_BINARIES, 'kube-controller-manager');
+    if (!existsSync(controllerManager)) {
+      context.skip(`${controllerManager} is missing: bash scripts/build-kubernetes.sh builds it`);
+      return;
+    }
+    const child = spawn(controllerManager, ['--kubeconfig', cluster.kubeconfig, '--controllers', 'validatingadmissionpolicy-status-controller', '--leader-elect=false', '--secure-port=0'], { stdio: 'ignore' });
+    try {
+      interface PolicyStatus { observedGeneration?: number; typeChecking?: { expressionWarnings?: { fieldRef: string; warning: string }[] } }
+      let status: PolicyStatus = {};
+      const deadline = Date.now() + 60_000;
+      while (status.observedGeneration === undefined && Date.now() < deadline) {
+        status = JSON.parse((await admin(['get', 'validatingadmissionpolicy', POLICY, '-o', 'jsonpath={.status}'])) || '{}') as PolicyStatus;
+        if (status.observedGeneration === undefined) await delay(500);
+      }
+      assert.equal(status.observedGeneration, 1, `the policy was type-checked: ${JSON.stringify(status)}`);
+      assert.deepEqual(status.typeChecking?.expressionWarnings ?? [], []);
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 
   test("the token the kubelet mounts names its Pod (the pod-name claim the policy is keyed on)", async () => {
