@@ -255,16 +255,14 @@ describe('the chart over a matrix of values', () => {
     assert.equal(env.get('PODVISOR_SHUTDOWN_DELAY_SECONDS'), '20');
   });
 
-  for (const kubernetes of ['off'] as const) {
-    it(`with podvisor.kubernetes ${kubernetes}: no token mounted, no Role, RoleBinding or admission policy`, async () => {
-      const objects = await render({ podvisor: { kubernetes } });
-      assert.deepEqual(kinds(objects), ['ConfigMap', 'Deployment', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
-      assert.equal(podSpec(objects).automountServiceAccountToken, false);
-      assert.equal(at(find(objects, 'ServiceAccount'), 'automountServiceAccountToken'), false);
-      assert.equal(podSpec(objects).serviceAccountName, 'podvisor', 'a dedicated account with no grants, not the namespace default');
-      assert.equal(environment(podvisorContainer(objects)).get('PODVISOR_KUBERNETES'), 'off');
-    });
-  }
+  it('with podvisor.kubernetes off: no token mounted, no Role, RoleBinding or admission policy', async () => {
+    const objects = await render({ podvisor: { kubernetes: 'off' } });
+    assert.deepEqual(kinds(objects), ['ConfigMap', 'Deployment', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+    assert.equal(podSpec(objects).automountServiceAccountToken, false);
+    assert.equal(at(find(objects, 'ServiceAccount'), 'automountServiceAccountToken'), false);
+    assert.equal(podSpec(objects).serviceAccountName, 'podvisor', 'a dedicated account with no grants, not the namespace default');
+    assert.equal(environment(podvisorContainer(objects)).get('PODVISOR_KUBERNETES'), 'off');
+  });
 
   for (const kubernetes of ['on', 'auto'] as const) {
     it(`with podvisor.kubernetes ${kubernetes}: the token, the Role, its binding and the admission policy`, async () => {
