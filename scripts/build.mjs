@@ -15,18 +15,18 @@ const entryPoints = Object.fromEntries(
     podvisor: 'src/cli/podvisor.ts',
     server: 'src/server/index.ts',
     'reference-server': 'src/reference-server/main.ts',
-    // The Kubernetes client runs in a worker thread of its own (src/kubernetes/worker-pod-api.ts).
-    'kubernetes-worker': 'src/kubernetes/kubernetes-worker.ts',
+    // The Kubernetes client runs in a worker thread of its own (src/observers/kubernetes/worker-pod-api.ts).
+    'kubernetes-worker': 'src/observers/kubernetes/kubernetes-worker.ts',
   }).filter(([, path]) => existsSync(join(root, path))),
 );
 
 // @kubernetes/client-node's default transport imports all of undici (1.4 MB, ~100 ms to load); podvisor gives the
-// client its own node:https transport, so the default is replaced by a stand-in (src/kubernetes/no-default-transport.ts).
+// client its own node:https transport, so the default is replaced by a stand-in (src/observers/kubernetes/no-default-transport.ts).
 const withoutKubernetesDefaultTransport = {
   name: 'without-kubernetes-default-transport',
   setup(esbuild) {
     esbuild.onResolve({ filter: /\/isomorphic-fetch\.js$/ }, (args) =>
-      args.importer.includes('@kubernetes/client-node') ? { path: join(root, 'src/kubernetes/no-default-transport.ts') } : undefined);
+      args.importer.includes('@kubernetes/client-node') ? { path: join(root, 'src/observers/kubernetes/no-default-transport.ts') } : undefined);
   },
 };
 

@@ -3,15 +3,17 @@ import { loadSettings } from '../config/load-settings.ts';
 import type { Prefs, PrefsResult } from '../config/prefs.ts';
 import type { ReadinessCheck } from '../config/readiness-setting.ts';
 import type { Settings } from '../config/settings.ts';
+import { VERSION } from '../config/version.ts';
 import { createServerOutput } from '../output/create-server-output.ts';
-import { FORWARDED_SIGNALS, IGNORED_SIGNALS, Supervisor } from '../supervisor/supervisor.ts';
+import { OrphanReaper } from '../pid1/reaper.ts';
+import { HANDLED_SIGNALS } from '../supervisor/signal-decision.ts';
 import { Supervision } from '../supervisor/supervision.ts';
+import { Supervisor } from '../supervisor/supervisor.ts';
 import { parseArguments } from './arguments.ts';
 import { reportConfigurationErrors } from './config-error.ts';
 import { helpText } from './help.ts';
-import { VERSION } from './version.ts';
 
-/** Where the bundle keeps the reference streaming server (SPEC §9), next to podvisor itself. */
+/** Where the bundle keeps the reference streaming server (docs/kit.md), next to podvisor itself. */
 const REFERENCE_SERVER = fileURLToPath(new URL('./reference-server.js', import.meta.url));
 
 /**
@@ -69,24 +71,21 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
     initialPrefs,
     ownChildren,
   });
-  installSignalHandlers(supervisor);
+  for (const signal of HANDLED_SIGNALS) process.on(signal, () => supervisor.handleSignal(signal));
+  // Reaping is a PID-1 duty of supervision: it starts with it, before any observer loads.
+  const reaper = new OrphanReaper(ownChildren, (pid) => supervision.emit({ type: 'orphan_reaped', pid }));
+  reaper.start();
   const finished = supervisor.run();
 
   const { startObservers } = await import('../observers/start-observers.ts');
-  const observers = await startObservers({ settings, supervision, supervisor, ownChildren, logDestination: output.logDestination });
+  const observers = await startObservers({ settings, supervision: supervision.view, logDestination: output.logDestination });
   supervision.release();
+  // podvisor does not run without its HTTP port when one was asked for: exit 2, the server stopped gracefully.
+  if (observers.failure !== undefined) supervisor.abort(2, observers.failure);
   const status = await finished;
+  reaper.stop();
   await observers.close();
   return status;
-}
-
-function installSignalHandlers(supervisor: Supervisor): void {
-  process.on('SIGTERM', () => supervisor.requestShutdown('SIGTERM'));
-  process.on('SIGQUIT', () => supervisor.requestShutdown('SIGQUIT'));
-  process.on('SIGINT', () => supervisor.requestRestart());
-  process.on('SIGHUP', () => supervisor.reload());
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, () => supervisor.forward(signal));
-  for (const signal of IGNORED_SIGNALS) process.on(signal, () => {});
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isServerState, type ServerState } from '../supervisor/states.ts';
+import { isServerState, type ServerState } from './server-states.ts';
 
 /**
  * Messages a server built on the kit sends podvisor over Node's IPC channel (process.send). Every message

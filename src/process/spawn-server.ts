@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { ServerExit } from '../supervisor/events.ts';
+import type { ServerExit } from './server-exit.ts';
 import { openServerPipe, type ServerPipe } from './server-pipe.ts';
 
 export interface SpawnedServer {

@@ -11,5 +11,5 @@ export { SETTABLE_STATES, type SettableState } from './lifecycle.ts';
 export type { Session, SessionControl } from './session-registry.ts';
 export type { PinoHookOptions, PinoHooks } from './pino-hooks.ts';
 export { ipcChannel, NO_CHANNEL, type PodvisorChannel } from './podvisor-channel.ts';
-export { SERVER_STATES, STATE_NUMBER, type ServerState } from '../supervisor/states.ts';
+export { SERVER_STATES, SERVER_STATE_NUMBER as STATE_NUMBER, type ServerState } from '../ipc/server-states.ts';
 export { asKitMessage, PROTOCOL_VERSION, type KitMessage } from '../ipc/protocol.ts';

@@ -1,4 +1,4 @@
-import type { ServerState } from '../supervisor/states.ts';
+import type { ServerState } from '../ipc/server-states.ts';
 
 /**
  * The server's lifecycle as the seed's RunServer() lives it, as pure rules: which state accepts sessions,

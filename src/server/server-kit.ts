@@ -1,4 +1,4 @@
-import type { ServerState } from '../supervisor/states.ts';
+import type { ServerState } from '../ipc/server-states.ts';
 import { consoleListener, ErrorLog, type ErrorLogEntry, type ErrorLogListener, type ErrorVerbosity } from './error-log.ts';
 import { acceptsSessions, drainSecondsFrom, endsRunLoop, exitCode, killsSessions, NO_STOP_CAUSES, requestedState, type SettableState, type StopCauses } from './lifecycle.ts';
 import { ipcChannel, SessionCountReporter, type PodvisorChannel } from './podvisor-channel.ts';
