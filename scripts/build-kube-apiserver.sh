@@ -10,6 +10,10 @@ cache="${PODVISOR_CACHE:-$HOME/.cache/podvisor}"
 binary="$cache/kube-apiserver-$version"
 if [ -x "$binary" ]; then echo "$binary"; exit 0; fi
 mkdir -p "$cache"
+# Two checkouts preparing at once: the second waits for the first's build, then finds the binary.
+exec 9>"$cache/.kube-apiserver-$version.lock"
+flock 9
+if [ -x "$binary" ]; then echo "$binary"; exit 0; fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 proxy="$(go env GOPROXY | cut -d, -f1)"
