@@ -7,10 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { environment, podvisorContainer, render } from '../chart/chart.ts';
 import { FIXTURES, eventually, freePort } from '../helpers/podvisor-process.ts';
-import { IMAGE, NODE_BASE_IMAGE, RUN_FLAGS, VERSION, get, podman, prepareImage, processesIn, releaseImages, runContainer, waitForContainerLogs, waitForExit, waitForStatus, type Container } from './podman.ts';
+import { HARDENED, IMAGE, NODE_BASE_IMAGE, RUN_FLAGS, VERSION, get, podman, prepareImage, processesIn, releaseImages, runContainer, waitForContainerLogs, waitForExit, waitForStatus, type Container } from './podman.ts';
 
-/** Kubernetes' hardened securityContext, as podman flags. */
-const HARDENED = ['--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges'] as const;
 const DRAIN_SECONDS = 5;
 const KILL_GRACE_MS = 1000;
 

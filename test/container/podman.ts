@@ -36,6 +36,8 @@ export function imageNamed(tag: string): string {
   return `${IMAGE_REPOSITORY}:${tag}`;
 }
 
+/** Kubernetes' hardened securityContext (read-only root, no capabilities, no privilege escalation), as flags. */
+export const HARDENED = ['--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges'] as const;
 /** Flags every `podman run` needs on these machines. */
 export const RUN_FLAGS = ['--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'] as const;
 /**
@@ -132,9 +134,24 @@ export async function imagesOf(checkout: string): Promise<string[]> {
   return (await podman(['images', '--format', '{{.Repository}}:{{.Tag}}'])).split('\n').filter((name) => name.startsWith(`${repository}:`));
 }
 
+/** The `podman build` of a derived image from a Containerfile in `directory` (docs/packaging.md shows it). */
+export function derivedBuildArguments(containerfile: string, tag: string, directory: string): string[] {
+  return ['build', ...BUILD_FLAGS, '-f', containerfile, '-t', tag, directory];
+}
+
 /** Builds an image from a directory holding a Containerfile (for the derived-image tests). */
 export async function buildFrom(directory: string, tag: string): Promise<void> {
-  await podman(['build', ...BUILD_FLAGS, '-f', join(directory, 'Containerfile'), '-t', tag, directory], 300_000);
+  await podman(derivedBuildArguments(join(directory, 'Containerfile'), tag, directory), 300_000);
+}
+
+/** `podman run` of a detached, named container with the machine's flags (docs/packaging.md shows it). */
+export function runArguments(name: string, options: readonly string[], image: string, args: readonly string[] = []): string[] {
+  return ['run', '--detach', '--name', name, ...RUN_FLAGS, ...options, image, ...args];
+}
+
+/** How the tests stop a container: podman sends the image's STOPSIGNAL and waits this long before SIGKILL. */
+export function stopArguments(name: string, seconds = 30): string[] {
+  return ['stop', '--time', String(seconds), name];
 }
 
 let containerCount = 0;
@@ -168,7 +185,7 @@ export async function runContainer(options: readonly string[], image: string, ar
       await runTool('podman', ['rm', '--force', '--time', '0', name]);
     },
   };
-  const result = await runTool('podman', ['run', '--detach', '--name', name, ...RUN_FLAGS, ...options, image, ...args]);
+  const result = await runTool('podman', runArguments(name, options, image, args));
   if (result.code !== 0) {
     await container.remove();
     throw new Error(`podman run failed (${result.code}):\n${result.stderr}`);

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FIXTURES, delay, freePort } from '../helpers/podvisor-process.ts';
-import { IMAGE, PYTHON_BASE_IMAGE, RUN_FLAGS, buildFrom, get, imageNamed, podman, prepareImage, processesIn, releaseImages, runContainer, waitForContainerLogs, waitForExit, waitForStatus, type Container } from './podman.ts';
+import { derivedContainerfile, kitServerContainerfile, withoutNodeContainerfile } from './containerfiles.ts';
+import { HARDENED, IMAGE, PYTHON_BASE_IMAGE, RUN_FLAGS, buildFrom, get, imageNamed, podman, prepareImage, processesIn, releaseImages, runContainer, stopArguments, waitForContainerLogs, waitForExit, waitForStatus, type Container } from './podman.ts';
 
-const HARDENED = ['--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges'] as const;
 const DERIVED_IMAGE = imageNamed('derived');
 const KIT_IMAGE = imageNamed('kit');
 const PYTHON_IMAGE = imageNamed('python');
@@ -60,16 +60,7 @@ describe('user images', { timeout: 900_000 }, () => {
   });
 
   it('supervises the CMD of an image built FROM podvisor', async () => {
-    const context = buildContext(
-      [
-        `FROM ${IMAGE}`,
-        'COPY container-user-server.mjs ./server.mjs',
-        'ENV PORT=3000 PODVISOR_READINESS=http:http://127.0.0.1:3000/healthz',
-        'CMD ["node", "server.mjs"]',
-        '',
-      ].join('\n'),
-      ['container-user-server.mjs'],
-    );
+    const context = buildContext(derivedContainerfile(IMAGE), ['container-user-server.mjs']);
     await buildFrom(context, DERIVED_IMAGE);
     const metricsPort = await freePort();
     const serverPort = await freePort();
@@ -79,22 +70,13 @@ describe('user images', { timeout: 900_000 }, () => {
     assert.equal((await get(`http://127.0.0.1:${serverPort}/healthz`))?.status, 200);
     const [started] = await waitForContainerLogs(container, (line) => line.msg === 'server started');
     assert.deepEqual(started?.command, ['node', 'server.mjs']);
-    await podman(['stop', '--time', '30', container.name], 60_000);
+    await podman(stopArguments(container.name), 60_000);
     assert.equal(await waitForExit(container), 0);
     assert.match(await container.logs(), /user server: SIGTERM, closing/);
   });
 
   it("runs a kit server in /app that imports podvisor/server, with no install step (the README's kit example)", async () => {
-    const context = buildContext(
-      [
-        `FROM ${IMAGE}`,
-        'COPY kit-example-server.mjs ./server.mjs',
-        'ENV PORT=3000',
-        'CMD ["node", "server.mjs"]',
-        '',
-      ].join('\n'),
-      ['kit-example-server.mjs'],
-    );
+    const context = buildContext(kitServerContainerfile(IMAGE), ['kit-example-server.mjs']);
     await buildFrom(context, KIT_IMAGE);
     const metricsPort = await freePort();
     const serverPort = await freePort();
@@ -110,22 +92,14 @@ describe('user images', { timeout: 900_000 }, () => {
     const deadline = Date.now() + 15_000;
     while (!/^podvisor_server_sessions 1$/m.test(await sessions()) && Date.now() < deadline) await delay(200);
     assert.match(await sessions(), /^podvisor_server_sessions 1$/m, 'the kit reports its session to podvisor');
-    await podman(['stop', '--time', '30', container.name], 60_000);
+    await podman(stopArguments(container.name), 60_000);
     assert.equal(await waitForExit(container), 0);
     assert.match(await body, /bye: the server is shutting down\n$/);
     abort.abort();
   });
 
   it('adds podvisor to an image without Node with one COPY: a Python server as PID 1\'s child, metrics, podman stop → 0', async () => {
-    // docs/packaging.md shows these lines; the base is a plain Debian bookworm with Debian's python3.
-    const containerfile = [
-      `FROM ${PYTHON_BASE_IMAGE}`,
-      `COPY --from=${IMAGE} /opt/podvisor /opt/podvisor`,
-      'ENTRYPOINT ["/opt/podvisor/bin/podvisor", "--"]',
-      'CMD ["python3", "-m", "http.server", "8000"]',
-      '',
-    ].join('\n');
-    await buildFrom(buildContext(containerfile, []), PYTHON_IMAGE);
+    await buildFrom(buildContext(withoutNodeContainerfile(IMAGE), []), PYTHON_IMAGE);
     const size = Number(await podman(['image', 'inspect', PYTHON_IMAGE, '--format', '{{.Size}}']));
     const baseSize = Number(await podman(['image', 'inspect', PYTHON_BASE_IMAGE, '--format', '{{.Size}}']));
     console.log(`# podvisor copied into ${PYTHON_BASE_IMAGE} (${(baseSize / 1e6).toFixed(1)} MB): ${(size / 1e6).toFixed(1)} MB, +${((size - baseSize) / 1e6).toFixed(1)} MB`);
@@ -147,7 +121,7 @@ describe('user images', { timeout: 900_000 }, () => {
     const metrics = (await get(`http://127.0.0.1:${metricsPort}/metrics`))?.body ?? '';
     assert.match(metrics, /^podvisor_server_state\{state="running"\} 1$/m);
     assert.match(metrics, /^podvisor_server_up 1$/m);
-    await podman(['stop', '--time', '30', container.name], 60_000);
+    await podman(stopArguments(container.name), 60_000);
     // python3 dies of the SIGTERM podvisor passed on: that is a clean stop, podvisor exits 0.
     assert.equal(await waitForExit(container), 0);
     await waitForContainerLogs(container, (line) => line.msg === 'podvisor exiting' && line.exitStatus === 0);
