@@ -82,12 +82,18 @@ describe('user images', { timeout: 900_000 }, () => {
     const serverPort = await freePort();
     const container = await runContainer([...HARDENED, '-p', `127.0.0.1:${metricsPort}:9464`, '-p', `127.0.0.1:${serverPort}:3000`], KIT_IMAGE);
     containers.push(container);
-    // Ready only once the kit reported `running` (PODVISOR_READINESS=auto believes the kit after its hello).
-    await waitForStatus(`http://127.0.0.1:${metricsPort}/readyz`, 200, 60_000);
+    await waitForContainerLogs(container, (line) => line.msg === 'server started');
+    // The example streams forever, so its first answer is the test of its start (readiness `auto` counts a server
+    // as running from its spawn until the kit's first report, so /readyz cannot tell).
     const abort = new AbortController();
-    const response = await fetch(`http://127.0.0.1:${serverPort}/`, { signal: abort.signal });
-    assert.equal(response.status, 200);
-    const body = response.text().catch((error: unknown) => `stream error: ${String(error)}`);
+    let response: Response | undefined;
+    for (const deadline = Date.now() + 60_000; response === undefined && Date.now() < deadline;) {
+      response = await fetch(`http://127.0.0.1:${serverPort}/`, { signal: abort.signal }).catch(() => undefined);
+      if (response === undefined) await delay(200);
+    }
+    assert.equal(response?.status, 200, 'the kit example answers');
+    await waitForStatus(`http://127.0.0.1:${metricsPort}/readyz`, 200);
+    const body = (response as Response).text().catch((error: unknown) => `stream error: ${String(error)}`);
     const sessions = async (): Promise<string> => (await get(`http://127.0.0.1:${metricsPort}/metrics`))?.body ?? '';
     const deadline = Date.now() + 15_000;
     while (!/^podvisor_server_sessions 1$/m.test(await sessions()) && Date.now() < deadline) await delay(200);
