@@ -126,12 +126,25 @@ export function removeCheckoutArtifacts(): Promise<{ removed: string[]; left: st
 
 export async function containersOf(checkout: string): Promise<string[]> {
   const { container } = artifactNames(checkout);
-  return (await podman(['ps', '--all', '--format', '{{.Names}}'])).split('\n').filter((name) => container.test(name));
+  return (await listing(['ps', '--all', '--format', '{{.Names}}'])).split('\n').filter((name) => container.test(name));
 }
 
 export async function imagesOf(checkout: string): Promise<string[]> {
   const { repository } = artifactNames(checkout);
-  return (await podman(['images', '--format', '{{.Repository}}:{{.Tag}}'])).split('\n').filter((name) => name.startsWith(`${repository}:`));
+  return (await listing(['images', '--format', '{{.Repository}}:{{.Tag}}'])).split('\n').filter((name) => name.startsWith(`${repository}:`));
+}
+
+/**
+ * A podman listing, asked again when it fails: podman 4.3's `images` fails ("image not known") when another
+ * process removes an image while it lists, which other checkouts' runs do.
+ */
+async function listing(args: readonly string[]): Promise<string> {
+  for (let attempt = 1; ; attempt += 1) {
+    const result = await runTool('podman', args);
+    if (result.code === 0) return result.stdout;
+    if (attempt === 5) throw new Error(`podman ${args.join(' ')} exited ${result.code} ${attempt} times; last:\n${result.stderr}`);
+    await delay(200 * attempt);
+  }
 }
 
 /** The `podman build` of a derived image from a Containerfile in `directory` (docs/packaging.md shows it). */
