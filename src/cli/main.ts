@@ -89,12 +89,12 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
 }
 
 /**
- * The server inherits podvisor's environment, plus the drain time the kit needs to honour, minus what
+ * The server inherits podvisor's environment, plus the drain deadline the kit plans its drain by, minus what
  * bin/podvisor set for podvisor alone.
  */
-export function serverEnvironment(environment: NodeJS.ProcessEnv, settings: Pick<Settings, 'drainSeconds'>): NodeJS.ProcessEnv {
+export function serverEnvironment(environment: NodeJS.ProcessEnv, settings: Pick<Settings, 'drainSeconds' | 'killGraceMs'>): NodeJS.ProcessEnv {
   // The marker is set by bin/podvisor when it chose MALLOC_ARENA_MAX for podvisor itself (the operator had not).
   const { __PODVISOR_DEFAULT_MALLOC_ARENA_MAX: chosenByLauncher, MALLOC_ARENA_MAX: arenas, ...rest } = environment;
   const inherited = chosenByLauncher === '1' || arenas === undefined ? rest : { ...rest, MALLOC_ARENA_MAX: arenas };
-  return { ...inherited, PODVISOR_DRAIN_SECONDS: String(settings.drainSeconds) };
+  return { ...inherited, PODVISOR_DRAIN_SECONDS: String(settings.drainSeconds), PODVISOR_KILL_GRACE_MS: String(settings.killGraceMs) };
 }

@@ -3,7 +3,7 @@ import type { SupervisionListener } from '../supervisor/supervision.ts';
 import { isUp } from '../supervisor/states.ts';
 
 /**
- * The seed's pid file: written when the server is running (once its readiness check has passed), two lines
+ * The Darwin Streaming Server's pid file: written when the server is running (once its readiness check has passed), two lines
  * (podvisor's pid, then the server's), removed when the server is gone. Failures are reported once through
  * `onError`, never fatal.
  */

@@ -1,5 +1,6 @@
 /**
- * podvisor/server: the QTSS server lifecycle for Node servers supervised by podvisor (SPEC §8).
+ * podvisor/server: the Darwin Streaming Server's server lifecycle (docs/origins.md) for Node servers
+ * supervised by podvisor (docs/kit.md).
  *
  *   import { createServerKit } from 'podvisor/server';
  *   const kit = createServerKit();

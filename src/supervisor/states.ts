@@ -12,7 +12,7 @@ export type SupervisionState = ServerState | SupervisorPhase;
 
 export const SUPERVISION_STATES: readonly SupervisionState[] = [...SERVER_STATES, ...SUPERVISOR_PHASES];
 
-/** The QTSS numbers, and the phases after them (backoff 6, stopped 7), as /status shows them in `stateNumber`. */
+/** The QTSS_ServerState numbers, and the phases after them (backoff 6, stopped 7), as /status shows them in `stateNumber`. */
 export const STATE_NUMBER: Readonly<Record<SupervisionState, number>> = { ...SERVER_STATE_NUMBER, backoff: 6, stopped: 7 };
 
 /** A server process exists and podvisor has not asked it to stop: the kit may still move it between these. */

@@ -1,3 +1,4 @@
+import { killDeadlineMs } from '../ipc/drain-timing.ts';
 import { groupExists, signalGroup } from '../process/process-group.ts';
 
 /** The drain settings the deadline is made of (docs/supervision.md, "Shutdown"). */
@@ -8,7 +9,7 @@ export interface DeadlineSettings {
 
 /** From the stop signal to the SIGKILL of the whole group: the drain time plus the kill grace, in ms. */
 export function stopDeadlineMs(settings: DeadlineSettings): number {
-  return settings.drainSeconds * 1000 + settings.killGraceMs;
+  return killDeadlineMs(settings.drainSeconds, settings.killGraceMs);
 }
 
 /** How a drain ended, once the group is gone: `killed` when the deadline's SIGKILL had to be sent. */

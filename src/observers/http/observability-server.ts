@@ -28,7 +28,7 @@ export type ListenResult = { readonly ok: true; readonly server: ObservabilitySe
 const CLOSE_WAIT_MS = 1000;
 
 /**
- * podvisor's HTTP port (SPEC §6): /metrics, /healthz, /readyz and /status, read-only. Every answer is computed
+ * podvisor's HTTP port (docs/http-and-metrics.md): /metrics, /healthz, /readyz and /status, read-only. Every answer is computed
  * from the supervision snapshot at request time; a failure to bind is returned, not thrown, for the caller to
  * turn into podvisor's exit.
  */

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { classifyFailure, isRetryable, retryDelayMs, type FailureKind } from './retry-policy.ts';
 
 export type RequestOutcome = { readonly ok: true } | { readonly ok: false; readonly kind: FailureKind | 'dropped'; readonly error?: unknown };
@@ -109,14 +110,13 @@ class RequestTimeout extends Error {
 }
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RequestTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    timer.unref();
+  const done = new AbortController();
+  const timeout = delay(timeoutMs, undefined, { signal: done.signal, ref: false }).then(() => {
+    throw new RequestTimeout(`no answer within ${timeoutMs} ms`);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => done.abort());
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return delay(ms, undefined, { ref: false });
 }

@@ -28,7 +28,7 @@ test('a server moves itself between live states, never out of shutting_down or f
   assert.equal(requestedState('fatal_error', 'shutting_down'), undefined);
 });
 
-test("exit codes: the seed's 0, 254 and 255, and SIGTERM wins over a SIGINT or fatal drain", () => {
+test("exit codes: the Darwin Streaming Server's 0, 254 and 255, and SIGTERM wins over a SIGINT or fatal drain", () => {
   const cases: Array<[Partial<StopCauses>, number]> = [
     [{}, 0],
     [{ terminated: true }, 0],

@@ -22,11 +22,11 @@ function facts(exit: ServerExit, overrides: Partial<ExitFacts> = {}): ExitFacts 
   return { exit, policy: 'dss', autoRestart: true, stopCause: undefined, fatalErrorReported: false, killedAtDeadline: false, ...overrides };
 }
 
-describe('decideAfterExit: SPEC §3, policy dss', () => {
+describe('decideAfterExit: the exit-code protocol, policy dss', () => {
   const rows: Array<[string, ServerExit, ReturnType<typeof decideAfterExit>]> = [
     ['exits 0 → podvisor exits 0', code(0), { action: 'exit', status: 0 }],
-    ["exits 255 (the seed's exit(-1)) → no restart, exits 255", code(255), { action: 'exit', status: 255 }],
-    ["exits 254 (the seed's exit(-2)) → restart", code(254), { action: 'restart', reason: 'exit_code' }],
+    ["exits 255 (the Darwin Streaming Server's exit(-1)) → no restart, exits 255", code(255), { action: 'exit', status: 255 }],
+    ["exits 254 (the Darwin Streaming Server's exit(-2)) → restart", code(254), { action: 'restart', reason: 'exit_code' }],
     ['exits 1 → restart', code(1), { action: 'restart', reason: 'exit_code' }],
     ['exits 3 → restart', code(3), { action: 'restart', reason: 'exit_code' }],
     ['killed by SIGKILL (OOM) → restart', killed('SIGKILL'), { action: 'restart', reason: 'signal' }],
@@ -78,7 +78,7 @@ describe('decideAfterExit: autoRestart off (the prefs file)', () => {
   });
 });
 
-describe('decideAfterExit: shutdown (SPEC §4)', () => {
+describe('decideAfterExit: shutdown', () => {
   const shutdown = { kind: 'shutdown', signal: 'SIGTERM' } as const;
   it('exits 0 when the server exited 0', () => assert.deepEqual(decideAfterExit(facts(code(0), { stopCause: shutdown })), { action: 'exit', status: 0 }));
   it('exits 0 when the server died of the forwarded signal', () => assert.deepEqual(decideAfterExit(facts(killed('SIGTERM'), { stopCause: shutdown })), { action: 'exit', status: 0 }));
