@@ -1,7 +1,8 @@
 # podvisor: a PID-1 supervisor for Kubernetes containers.
 #
-#   podman build -t podvisor:0.1.0 .        (here: add --isolation chroot --network host --pull=never)
+#   docker build -t podvisor:0.1.0 .
 #   docker run --rm -p 8080:8080 -p 9464:9464 podvisor:0.1.0
+#   (podman: the same; docs/packaging.md has the flags podman needs on the project's machines)
 #
 # Without a command the image runs the reference streaming server (STREAM_PORT 8080) under podvisor; metrics,
 # /healthz and /readyz are on 9464. To supervise your own server, build FROM this image and set CMD to your
