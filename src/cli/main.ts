@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../config/load-settings.ts';
 import type { Prefs, PrefsResult } from '../config/prefs.ts';
@@ -11,17 +12,23 @@ import { Supervision } from '../supervisor/supervision.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { parseArguments } from './arguments.ts';
 import { reportConfigurationErrors } from './config-error.ts';
-import { holdSignals, type EarlySignals } from './early-signals.ts';
+import type { EarlySignals } from './early-signals.ts';
 import { helpText } from './help.ts';
 
-/** Where the bundle keeps the reference streaming server (docs/kit.md), next to podvisor itself. */
-const REFERENCE_SERVER = fileURLToPath(new URL('./reference-server.js', import.meta.url));
+/**
+ * Where the bundle keeps the reference streaming server (docs/kit.md): dist/reference-server.js, beside the entry
+ * this chunk (dist/chunks/) was loaded by.
+ */
+function referenceServer(): string {
+  const candidates = ['../reference-server.js', './reference-server.js'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+  return candidates.find((path) => existsSync(path)) ?? (candidates[0] as string);
+}
 
 /**
  * podvisor's start-up, in the order that keeps the server's start fast: configuration, the server's spawn,
  * and only then the observers (pino, prom-client, the HTTP port, the Kubernetes client).
  */
-export async function main(argv: readonly string[], environment: NodeJS.ProcessEnv, signals: EarlySignals = holdSignals()): Promise<number> {
+export async function main(argv: readonly string[], environment: NodeJS.ProcessEnv, signals: EarlySignals): Promise<number> {
   const parsed = parseArguments(argv);
   if (parsed.help) {
     process.stdout.write(helpText(VERSION));
@@ -48,7 +55,7 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
   }
   const settings = loaded.settings;
   const usesReferenceServer = parsed.command.length === 0;
-  const command = usesReferenceServer ? [process.execPath, REFERENCE_SERVER] : parsed.command;
+  const command = usesReferenceServer ? [process.execPath, referenceServer()] : parsed.command;
   const readiness: ReadinessCheck = usesReferenceServer && settings.readiness.kind === 'auto' ? { kind: 'kit' } : settings.readiness;
 
   if (process.pid !== 1) {

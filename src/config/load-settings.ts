@@ -16,7 +16,7 @@ export function loadSettings(environment: NodeJS.ProcessEnv, flagValues: Readonl
   const source: Record<string, string | undefined> = {};
   for (const key of Object.keys(SETTINGS) as SettingKey[]) {
     const definition = SETTINGS[key];
-    source[definition.env] = flagValues[definition.env] ?? environment[definition.env] ?? definition.defaultValue;
+    source[definition.env] = flagValues[definition.env] ?? environment[definition.env] ?? definition.defaultFor?.(environment) ?? definition.defaultValue;
   }
   const reader = settingsReader(source);
   const values: Record<string, unknown> = {};

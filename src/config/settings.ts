@@ -17,7 +17,10 @@ type Reader = ReturnType<typeof settingsReader>;
 export interface SettingDefinition<T> {
   readonly env: string;
   readonly flag: string;
+  /** The default as --help and docs/configuration.md show it. */
   readonly defaultValue: string | undefined;
+  /** The default when it depends on where podvisor runs (else defaultValue). */
+  readonly defaultFor?: (environment: NodeJS.ProcessEnv) => string;
   readonly accepts: string;
   readonly help: string;
   readonly read: (reader: Reader, name: string) => T;
@@ -45,6 +48,30 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const KUBERNETES_MODES = ['auto', 'on', 'off'] as const;
 export type KubernetesMode = (typeof KUBERNETES_MODES)[number];
+
+export const SIGHUP_MODES = ['forward', 'reload'] as const;
+export type SighupMode = (typeof SIGHUP_MODES)[number];
+
+/** The signals PODVISOR_STOP_SIGNAL may name: the ones servers drain on (nginx: SIGQUIT; many: SIGINT). */
+export const STOP_SIGNALS = ['SIGTERM', 'SIGQUIT', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const satisfies readonly NodeJS.Signals[];
+
+/** Whether podvisor runs in a Kubernetes pod (the kubelet sets these for every container), for defaults only. */
+export function inPod(environment: NodeJS.ProcessEnv): boolean {
+  return (environment['KUBERNETES_SERVICE_HOST'] ?? '') !== '';
+}
+
+function stopSignal(reader: Reader, name: string): NodeJS.Signals | undefined {
+  const text = reader.get(name).asString();
+  if (text === undefined || text === '') return undefined;
+  const upper = text.toUpperCase();
+  const signal = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  if (!(STOP_SIGNALS as readonly string[]).includes(signal)) throw new RangeError('not a signal podvisor can stop the server with');
+  return signal as NodeJS.Signals;
+}
+
+function nonNegativeSeconds(reader: Reader, name: string): number {
+  return reader.get(name).required().asFloatPositive();
+}
 
 /** Every setting of podvisor, in the order --help lists them. */
 export const SETTINGS = {
@@ -215,6 +242,59 @@ export const SETTINGS = {
     accepts: 'a number ≥ 0 (seconds; 0 = off)',
     help: 'log a status line (state, pid, uptime, restarts) this often',
     read: (reader, name) => reader.get(name).required().asFloatPositive(),
+  }),
+  shutdownDelaySeconds: setting<number>({
+    env: 'PODVISOR_SHUTDOWN_DELAY_SECONDS',
+    flag: '--shutdown-delay-seconds',
+    defaultValue: '5 in a pod, else 0',
+    defaultFor: (environment) => (inPod(environment) ? '5' : '0'),
+    accepts: 'a number ≥ 0 (seconds)',
+    help: 'after SIGTERM, how long the server serves on (readiness failing) before the stop signal (docs/shutdown.md)',
+    read: nonNegativeSeconds,
+  }),
+  stopSignal: setting<NodeJS.Signals | undefined>({
+    env: 'PODVISOR_STOP_SIGNAL',
+    flag: '--stop-signal',
+    defaultValue: 'SIGTERM',
+    defaultFor: () => '',
+    accepts: STOP_SIGNALS.join(' | '),
+    help: 'the signal that stops the server (shutdown, a confirmed fatal line, a readiness timeout); unset, a SIGQUIT is passed on as SIGQUIT',
+    read: stopSignal,
+  }),
+  fatalConfirmSeconds: setting<number>({
+    env: 'PODVISOR_FATAL_CONFIRM_SECONDS',
+    flag: '--fatal-confirm-seconds',
+    defaultValue: '5',
+    accepts: 'a number ≥ 0 (seconds)',
+    help: 'a fatal line restarts the server only if, within this long, it exits or its health check fails (docs/output.md)',
+    read: nonNegativeSeconds,
+  }),
+  sighup: setting<SighupMode>({
+    env: 'PODVISOR_SIGHUP',
+    flag: '--sighup',
+    defaultValue: 'forward',
+    accepts: SIGHUP_MODES.join(' | '),
+    help: 'SIGHUP to podvisor: re-read the prefs file and pass it on to the server (forward), or only re-read (reload)',
+    read: (reader, name) => reader.get(name).required().asEnum(SIGHUP_MODES),
+  }),
+  terminationMessagePath: setting<string | undefined>({
+    env: 'PODVISOR_TERMINATION_MESSAGE_PATH',
+    flag: '--termination-message-path',
+    defaultValue: '/dev/termination-log',
+    accepts: 'a path (the default is written only when it exists and is writable; empty: none)',
+    help: "where podvisor writes why it exited, for Kubernetes' termination message (docs/shutdown.md)",
+    read: optionalString,
+  }),
+  terminationGraceSeconds: setting<number | undefined>({
+    env: 'PODVISOR_TERMINATION_GRACE_SECONDS',
+    flag: '--termination-grace-seconds',
+    defaultValue: undefined,
+    accepts: 'a number ≥ 0 (seconds): the pod\'s terminationGracePeriodSeconds',
+    help: 'the time the kubelet gives podvisor after SIGTERM; podvisor warns at start when delay + drain + kill grace do not fit',
+    read: (reader, name) => {
+      const text = reader.get(name).asString();
+      return text === undefined || text === '' ? undefined : reader.get(name).asFloatPositive();
+    },
   }),
 } as const;
 

@@ -27,8 +27,11 @@ describe('start-up order (the bundle in dist/, npm run build)', () => {
       assert.doesNotMatch(text, /openmetrics-text|collectDefaultMetrics/, `${file} holds prom-client`);
       assert.doesNotMatch(text, /from "node:http"/, `${file} loads node:http`);
     }
-    // …and they are there, behind the dynamic import that runs after the spawn.
+    // …and they are there, behind the dynamic import that runs after the spawn (in the main chunk the entry loads
+    // once its signal handlers exist).
     const entry = loaded.get(join(ROOT, 'dist', 'podvisor.js')) as string;
-    assert.match(entry, /import\("\.\/chunks\/start-observers-[^"]+\.js"\)/);
+    const main = /import\("\.\/chunks\/(main-[^"]+\.js)"\)/.exec(entry);
+    assert.ok(main, 'the entry loads the main chunk after its signal handlers');
+    assert.match(readFileSync(join(ROOT, 'dist', 'chunks', main[1] as string), 'utf8'), /import\("\.\/start-observers-[^"]+\.js"\)/);
   });
 });
