@@ -1,5 +1,6 @@
 import env from 'env-var';
 import { RESTART_POLICIES, type RestartPolicy } from '../supervisor/restart-decision.ts';
+import { MAX_TIMER_MS, MAX_TIMER_SECONDS, parseMilliseconds, parseSeconds } from './durations.ts';
 import { parseLogRule, type LogRule } from './log-rule.ts';
 import { parseReadiness, type ReadinessCheck } from './readiness-setting.ts';
 
@@ -33,6 +34,16 @@ function integerAtLeast(minimum: number, maximum = Number.MAX_SAFE_INTEGER) {
     if (value < minimum || value > maximum) throw new RangeError('out of range');
     return value;
   };
+}
+
+/** A duration in whole milliseconds that a timer can hold (see durations.ts). */
+function milliseconds(minimum: number) {
+  return (reader: Reader, name: string): number => parseMilliseconds(reader.get(name).required().asString(), minimum);
+}
+
+/** A duration in seconds, fractions allowed, that a timer can hold once converted to milliseconds. */
+function seconds(reader: Reader, name: string): number {
+  return parseSeconds(reader.get(name).required().asString());
 }
 
 function optionalString(reader: Reader, name: string): string | undefined {
@@ -84,25 +95,25 @@ export const SETTINGS = {
     env: 'PODVISOR_RESTART_DELAY_MS',
     flag: '--restart-delay-ms',
     defaultValue: '1000',
-    accepts: 'an integer ≥ 0 (milliseconds)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds)`,
     help: 'delay before the first restart',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   restartBackoffMaxMs: setting<number>({
     env: 'PODVISOR_RESTART_BACKOFF_MAX_MS',
     flag: '--restart-backoff-max-ms',
     defaultValue: '30000',
-    accepts: 'an integer ≥ 0 (milliseconds), not below the restart delay',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds), not below the restart delay`,
     help: 'the longest delay the doubling back-off reaches',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   stableAfterMs: setting<number>({
     env: 'PODVISOR_STABLE_AFTER_MS',
     flag: '--stable-after-ms',
     defaultValue: '60000',
-    accepts: 'an integer ≥ 0 (milliseconds)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds)`,
     help: 'a server that ran this long resets the back-off',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   startLimitBurst: setting<number>({
     env: 'PODVISOR_START_LIMIT_BURST',
@@ -116,25 +127,25 @@ export const SETTINGS = {
     env: 'PODVISOR_START_LIMIT_INTERVAL_MS',
     flag: '--start-limit-interval-ms',
     defaultValue: '300000',
-    accepts: 'an integer ≥ 1 (milliseconds)',
+    accepts: `an integer 1–${MAX_TIMER_MS} (milliseconds)`,
     help: 'the window the start limit counts restarts in',
-    read: integerAtLeast(1),
+    read: milliseconds(1),
   }),
   drainSeconds: setting<number>({
     env: 'PODVISOR_DRAIN_SECONDS',
     flag: '--drain-seconds',
     defaultValue: '5',
-    accepts: 'a number ≥ 0 (seconds)',
+    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds)`,
     help: 'how long the server may drain after SIGTERM/SIGQUIT/SIGINT or a fatal line',
-    read: (reader, name) => reader.get(name).required().asFloatPositive(),
+    read: seconds,
   }),
   killGraceMs: setting<number>({
     env: 'PODVISOR_KILL_GRACE_MS',
     flag: '--kill-grace-ms',
     defaultValue: '1000',
-    accepts: 'an integer ≥ 0 (milliseconds)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds)`,
     help: 'extra time after the drain before the process group is SIGKILLed',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   restartOnLog: setting<LogRule>({
     env: 'PODVISOR_RESTART_ON_LOG',
@@ -156,9 +167,9 @@ export const SETTINGS = {
     env: 'PODVISOR_READINESS_TIMEOUT_MS',
     flag: '--readiness-timeout-ms',
     defaultValue: '60000',
-    accepts: 'an integer ≥ 0 (milliseconds; 0 = wait forever)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds; 0 = wait forever)`,
     help: 'a server not ready by then is restarted (reason readiness_timeout)',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   httpPort: setting<number>({
     env: 'PODVISOR_HTTP_PORT',
@@ -188,9 +199,9 @@ export const SETTINGS = {
     env: 'PODVISOR_KUBERNETES_SHUTDOWN_WAIT_MS',
     flag: '--kubernetes-shutdown-wait-ms',
     defaultValue: '1000',
-    accepts: 'an integer ≥ 0 (milliseconds)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds)`,
     help: 'how long exit waits for pending Kubernetes Events',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   kubernetesServiceAccountDir: setting<string>({
     env: 'PODVISOR_KUBERNETES_SERVICE_ACCOUNT_DIR',
@@ -212,9 +223,9 @@ export const SETTINGS = {
     env: 'PODVISOR_STATUS_INTERVAL_SECONDS',
     flag: '--status-interval-seconds',
     defaultValue: '0',
-    accepts: 'a number ≥ 0 (seconds; 0 = off)',
+    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds; 0 = off)`,
     help: 'log a status line (state, pid, uptime, restarts) this often',
-    read: (reader, name) => reader.get(name).required().asFloatPositive(),
+    read: seconds,
   }),
 } as const;
 
