@@ -25,6 +25,18 @@ describe('reachesThreshold', () => {
     assert.equal(reachesThreshold(rule, 'fatal', () => '{"level":60,"msg":"other"}'), false);
   });
 
+  it("regex: (a+)+$ on 25 'a' and a '!' answers at once (linear time), and RE2 syntax works", () => {
+    const started = performance.now();
+    // 25, not the 40 of the field report: a backtracking engine takes ~4 s on this one (2^25 steps), days on 40.
+    assert.equal(reachesThreshold(parseLogRule('regex:(a+)+$'), 'unknown', () => `${'a'.repeat(25)}!`), false);
+    assert.equal(reachesThreshold(parseLogRule('regex:(a+)+$'), 'unknown', () => 'a'.repeat(40)), true);
+    // RE2 takes well under a millisecond; the bound is generous.
+    assert.ok(performance.now() - started < 1000);
+    assert.equal(reachesThreshold(parseLogRule('regex:(?i)out of memory'), 'info', () => 'Out Of Memory: killed'), true);
+    assert.equal(reachesThreshold(parseLogRule('regex:^\\[emerg\\] \\d+#\\d+'), 'fatal', () => '[emerg] 12#12: bind() failed'), true);
+    assert.equal(reachesThreshold(parseLogRule('regex:\\bpanic\\b'), 'info', () => 'no panicking here'), false);
+  });
+
   it('decodes the line only for a regex rule', () => {
     let decoded = 0;
     const text = (): string => {
