@@ -1,7 +1,7 @@
 import env from 'env-var';
 import { RESTART_POLICIES, type RestartPolicy } from '../supervisor/restart-decision.ts';
 import { MAX_TIMER_MS, MAX_TIMER_SECONDS, parseMilliseconds, parseSeconds } from './durations.ts';
-import { parseLogRule, type LogRule } from './log-rule.ts';
+import { parseLogRule, type LogRuleSetting } from './log-rule.ts';
 import { parseReadiness, type ReadinessCheck } from './readiness-setting.ts';
 
 /** env-var's reader over the merged environment and flag values. */
@@ -147,7 +147,7 @@ export const SETTINGS = {
     help: 'extra time after the drain before the process group is SIGKILLed',
     read: milliseconds(0),
   }),
-  restartOnLog: setting<LogRule>({
+  restartOnLog: setting<LogRuleSetting>({
     env: 'PODVISOR_RESTART_ON_LOG',
     flag: '--restart-on-log',
     defaultValue: 'fatal',
