@@ -63,7 +63,7 @@ function createPidFile(path: string, content: string): Created {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const decision = decideOnExisting(inspect(path), process.pid, isAlive);
-    if (!decision.replace) throw new Error(`${decision.why}; left alone`);
+    if (!decision.replace) throw new Error(`${decision.why}; left alone`, { cause: error });
     unlinkSync(path);
     fd = openSync(path, CREATE_FLAGS, 0o644);
   }
