@@ -21,6 +21,13 @@ export interface HttpLimits {
   readonly maxConnections: number;
   /** How often deadlines are checked (one sweep over the connections, not a timer each). */
   readonly sweepIntervalMs: number;
+  /**
+   * Answers a second, over all connections (with a burst of `answersBurst`): a request beyond waits its turn, probes
+   * (/healthz, /readyz) before the rest. A storm of requests then costs podvisor a bounded share of the CPU, and
+   * the server it supervises (and its restarts) keeps the rest.
+   */
+  readonly answersPerSecond: number;
+  readonly answersBurst: number;
 }
 
 export const HTTP_LIMITS: HttpLimits = {
@@ -31,6 +38,8 @@ export const HTTP_LIMITS: HttpLimits = {
   lingerMs: 1000,
   maxConnections: 16384,
   sweepIntervalMs: 250,
+  answersPerSecond: 2000,
+  answersBurst: 200,
 };
 
 /** Descriptors kept free for podvisor itself (pipes, the server's, files) when the open-file limit is low. */

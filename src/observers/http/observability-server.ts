@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
+import { fullBucket, takeToken, type BucketLimits } from '../../kubernetes/token-bucket.ts';
 import type { SupervisionSnapshot } from '../../supervisor/supervision.ts';
 import { ConnectionTable } from './connection-table.ts';
 import { connectionLimit, HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
@@ -91,6 +92,48 @@ export function listenObservability(options: ObservabilityServerOptions): Promis
     return bytes;
   };
 
+  // The answer budget: requests beyond it wait, each connection's one request at most, probes first.
+  const answerLimits: BucketLimits = { burst: limits.answersBurst, refillMs: 1000 / limits.answersPerSecond };
+  let answerBucket = fullBucket(answerLimits, performance.now());
+  const waitingProbes: Array<readonly [Connection, RequestHead]> = [];
+  const waitingOthers: Array<readonly [Connection, RequestHead]> = [];
+  let drainTimer: NodeJS.Timeout | undefined;
+
+  function schedule(connection: Connection, head: RequestHead): void {
+    if (waitingProbes.length === 0 && waitingOthers.length === 0 && takeAnswerToken() === 0) return answer(connection, head);
+    const route = routeRequest(head.method, head.target);
+    const isProbe = route.kind === 'endpoint' && (route.endpoint === '/healthz' || route.endpoint === '/readyz');
+    (isProbe ? waitingProbes : waitingOthers).push([connection, head]);
+    drainTimer ??= setTimeout(drainWaiting, 1);
+  }
+
+  /** 0 when a token was taken, else the ms until the next one. */
+  function takeAnswerToken(): number {
+    const taken = takeToken(answerLimits, answerBucket, performance.now());
+    answerBucket = taken.bucket;
+    return taken.taken ? 0 : Math.max(1, taken.waitMs);
+  }
+
+  function drainWaiting(): void {
+    drainTimer = undefined;
+    for (;;) {
+      const queue = waitingProbes.length > 0 ? waitingProbes : waitingOthers;
+      const next = queue[0];
+      if (next === undefined) return;
+      if (next[0].socket.destroyed) {
+        queue.shift();
+        continue;
+      }
+      const waitMs = takeAnswerToken();
+      if (waitMs > 0) {
+        drainTimer = setTimeout(drainWaiting, waitMs);
+        return;
+      }
+      queue.shift();
+      answer(next[0], next[1]);
+    }
+  }
+
   // A paused socket still reads up to its high-water mark into Node's buffer: keep that small too.
   const server = createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: limits.maxHeadBytes }, (socket) => {
     if (closing) {
@@ -131,11 +174,18 @@ export function listenObservability(options: ObservabilityServerOptions): Promis
     nextRequest(connection);
   }
 
-  /** Keeps `bytes` as unread input, copied out of the read buffer, or ends the connection after this answer. */
+  /**
+   * Keeps `bytes` as unread input, copied out of the read buffer into memory of its own (a small Buffer.from
+   * would share Node's 8 KiB pool slab, and thousands of trickling connections would each keep a slab alive), or
+   * ends the connection after this answer.
+   */
   function hold(connection: Connection, bytes: Buffer): void {
     if (bytes.length === 0) connection.input = undefined;
-    else if (bytes.length <= limits.maxHeadBytes) connection.input = Buffer.from(bytes);
-    else {
+    else if (bytes.length <= limits.maxHeadBytes) {
+      const copy = Buffer.allocUnsafeSlow(bytes.length);
+      bytes.copy(copy);
+      connection.input = copy;
+    } else {
       connection.input = undefined;
       connection.last = true;
     }
@@ -173,7 +223,7 @@ export function listenObservability(options: ObservabilityServerOptions): Promis
     // A body is never read: what follows the head is not a request, so this answer is the last.
     if (head.hasBody) connection.input = undefined;
     else hold(connection, input.subarray(head.length));
-    answer(connection, head);
+    schedule(connection, head);
   }
 
   function answer(connection: Connection, head: RequestHead): void {
@@ -261,6 +311,9 @@ export function listenObservability(options: ObservabilityServerOptions): Promis
   function close(): Promise<void> {
     closing = true;
     clearInterval(sweeper);
+    clearTimeout(drainTimer);
+    waitingProbes.length = 0;
+    waitingOthers.length = 0;
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, CLOSE_WAIT_MS);
       timer.unref();

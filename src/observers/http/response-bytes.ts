@@ -1,4 +1,14 @@
-import { STATUS_CODES } from 'node:http';
+/** The reason phrases of the statuses the port answers (node:http's table would load node:http for six words). */
+const REASONS: Readonly<Record<number, string>> = {
+  200: 'OK',
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
 export interface Response {
   readonly status: number;
@@ -24,7 +34,7 @@ export interface Framing {
  */
 export function responseHead(response: Response, framing: Framing): Buffer {
   const lines = [
-    `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}`,
+    `HTTP/1.1 ${response.status} ${REASONS[response.status] ?? 'Unknown'}`,
     `Content-Type: ${response.contentType}`,
     'Cache-Control: no-store',
     `Content-Length: ${response.body.length}`,

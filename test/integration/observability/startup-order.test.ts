@@ -20,12 +20,14 @@ function staticallyLoaded(entry: string): Map<string, string> {
 }
 
 describe('start-up order (the bundle in dist/, npm run build)', () => {
-  it('loads neither prom-client nor the HTTP listener before the server is spawned', () => {
+  it('loads neither prom-client, the HTTP listener nor the regex engine before the server is spawned', () => {
     const loaded = staticallyLoaded(join(ROOT, 'dist', 'podvisor.js'));
     assert.ok(loaded.size >= 2, 'the entry and its chunks were followed');
     for (const [file, text] of loaded) {
       assert.doesNotMatch(text, /openmetrics-text|collectDefaultMetrics/, `${file} holds prom-client`);
       assert.doesNotMatch(text, /from "node:http"/, `${file} loads node:http`);
+      // The regex engine loads only for a regex rule (docs/security.md).
+      assert.doesNotMatch(text, /RE2JSSyntaxException/, `${file} holds re2js`);
     }
     // …and they are there, behind the dynamic import that runs after the spawn.
     const entry = loaded.get(join(ROOT, 'dist', 'podvisor.js')) as string;
