@@ -167,6 +167,33 @@ describe('the HTTP port', () => {
   });
 });
 
+describe('the answer budget', () => {
+  it('answers beyond the budget wait their turn, probes before the rest', async () => {
+    const supervision = new Supervision();
+    const metrics = createMetrics(supervision);
+    const limits = { ...HTTP_LIMITS, answersPerSecond: 4, answersBurst: 1 };
+    const listening = await listenObservability({ host: '127.0.0.1', port: 0, snapshot: () => supervision.snapshot, metrics, version: '0', limits });
+    assert.ok(listening.ok);
+    const port = listening.server.port;
+    try {
+      const order: string[] = [];
+      const asked = (path: string): Promise<void> => ask(port, path).then((answer) => void order.push(`${path} ${answer.status}`));
+      // The burst (1) goes to the first; the others wait ¼ s each, the probe ahead of the two scrapes asked before it.
+      const first = asked('/status');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const scrapes = [asked('/metrics'), asked('/metrics')];
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const started = performance.now();
+      await Promise.all([first, ...scrapes, asked('/healthz')]);
+      assert.deepEqual(order, ['/status 200', '/healthz 200', '/metrics 200', '/metrics 200']);
+      assert.ok(performance.now() - started >= 400, 'three answers beyond the burst took about three quarters of a second');
+    } finally {
+      await listening.server.close();
+      metrics.stop();
+    }
+  });
+});
+
 describe('binding the HTTP port', () => {
   it('reports a port in use by number, with what to do, instead of throwing', async () => {
     const occupant = createServer().listen(0, '127.0.0.1');
