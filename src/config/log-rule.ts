@@ -8,7 +8,7 @@ export interface LinePattern {
   test(line: string): boolean;
 }
 
-/** The error-log rule of SPEC §5 as configured: which server output lines count as fatal. */
+/** The error-log rule (docs/output.md) as configured: which server output lines count as fatal. */
 export type LogRuleSetting =
   | { readonly kind: 'off' }
   | { readonly kind: 'level'; readonly threshold: 'fatal' | 'error' }

@@ -1,7 +1,7 @@
 import env from 'env-var';
-import { RESTART_POLICIES, type RestartPolicy } from '../supervisor/restart-decision.ts';
 import { MAX_TIMER_MS, MAX_TIMER_SECONDS, parseMilliseconds, parseSeconds } from './durations.ts';
 import { parseLogRule, type LogRuleSetting } from './log-rule.ts';
+import { RESTART_POLICIES, type RestartPolicy } from './restart-policy.ts';
 import { parseReadiness, type ReadinessCheck } from './readiness-setting.ts';
 
 /** env-var's reader over the merged environment and flag values. */
@@ -72,7 +72,7 @@ export const SETTINGS = {
     flag: '--restart-policy',
     defaultValue: 'dss',
     accepts: RESTART_POLICIES.join(' | '),
-    help: 'when to restart the server (dss: the seed exit-code protocol: 0 and 255 end supervision)',
+    help: "when to restart the server (dss: the Darwin Streaming Server's exit-code protocol: 0 and 255 end supervision)",
     read: (reader, name) => reader.get(name).required().asEnum(RESTART_POLICIES),
   }),
   autoRestart: setting<boolean>({

@@ -1,9 +1,6 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import type { SupervisionListener } from '../supervisor/supervision.ts';
-import type { SupervisionState } from '../supervisor/states.ts';
-
-/** The states a server reaches once it is up: `starting` left behind by readiness (SPEC §10) or the kit. */
-const UP: readonly SupervisionState[] = ['running', 'idle', 'refusing_connections'];
+import { isUp } from '../supervisor/states.ts';
 
 /** How much of an existing file is read to tell whether it is a stale pid file. */
 const HEAD_BYTES = 64;
@@ -111,9 +108,9 @@ function removeIfOurs(path: string, created: Created): void {
 }
 
 /**
- * The seed's pid file: written when the server is running (once its readiness check has passed), two lines
- * (podvisor's pid, then the server's), removed when the server is gone. podvisor creates the file itself and
- * removes only that file: a path that names someone else's file (PODVISOR_PID_FILE=/etc/passwd) or a symbolic
+ * The Darwin Streaming Server's pid file: written when the server is running (once its readiness check has passed),
+ * two lines (podvisor's pid, then the server's), removed when the server is gone. podvisor creates the file itself
+ * and removes only that file: a path that names someone else's file (PODVISOR_PID_FILE=/etc/passwd) or a symbolic
  * link is reported and left alone. Failures go to `onError`, each kind once; never fatal.
  */
 export function pidFile(path: string, onError: (message: string) => void): SupervisionListener {
@@ -135,7 +132,7 @@ export function pidFile(path: string, onError: (message: string) => void): Super
   };
   return (event, snapshot) => {
     const { pid } = snapshot;
-    if (event.type === 'transition' && event.from === 'starting' && UP.includes(event.to) && pid !== undefined) {
+    if (event.type === 'transition' && event.from === 'starting' && isUp(event.to) && pid !== undefined) {
       remove();
       attempt('write', () => {
         created = createPidFile(path, `${process.pid}\n${pid}\n`);

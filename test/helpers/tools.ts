@@ -14,6 +14,8 @@ export const HELM = join(TOOL_CACHE, 'bin', 'helm');
 export const KUBECTL = join(TOOL_CACHE, 'bin', 'kubectl');
 /** scripts/build-kube-apiserver.sh builds it (KUBE_VERSION, default v1.34.4). */
 export const KUBE_APISERVER = join(TOOL_CACHE, `kube-apiserver-${process.env.KUBE_VERSION ?? 'v1.34.4'}`);
+/** Where scripts/build-kubernetes.sh puts the Kubernetes binaries (kube-controller-manager, kubelet, ...). */
+export const KUBERNETES_BINARIES = join(TOOL_CACHE, `kubernetes-${process.env.KUBE_VERSION ?? 'v1.34.4'}`);
 
 /** The path of a cached tool, or an error that says how to get it. */
 export function requireTool(path: string): string {

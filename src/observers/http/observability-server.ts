@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { fullBucket, takeToken, type BucketLimits } from '../../kubernetes/token-bucket.ts';
+import { fullBucket, takeToken, type BucketLimits } from '../kubernetes/token-bucket.ts';
 import type { SupervisionSnapshot } from '../../supervisor/supervision.ts';
 import { ConnectionTable } from './connection-table.ts';
 import { connectionLimit, HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
@@ -68,11 +68,12 @@ interface Connection {
 }
 
 /**
- * podvisor's HTTP port (SPEC §6): /metrics, /healthz, /readyz and /status, read-only, HTTP/1.1 over node:net.
- * node:http is not used: it parses every request of a pipelined read (thousands in 64 KiB) and queues an answer
- * for each before a handler can stop it, so a client that pipelines and never reads costs unbounded memory and
- * time; here a connection is read one request at a time. Every answer is computed from the supervision snapshot
- * at request time; a failure to bind is returned, not thrown, for the caller to turn into podvisor's exit.
+ * podvisor's HTTP port (docs/http-and-metrics.md): /metrics, /healthz, /readyz and /status, read-only, HTTP/1.0 and
+ * 1.1 over node:net. node:http is not used: it parses every request of a pipelined read (thousands in 64 KiB) and
+ * queues an answer for each before a handler can stop it, so a client that pipelines and never reads costs
+ * unbounded memory and time; here a connection is read one request at a time (docs/security.md). Every answer is
+ * computed from the supervision snapshot at request time; a failure to bind is returned, not thrown, for the caller
+ * to turn into podvisor's exit.
  */
 export function listenObservability(options: ObservabilityServerOptions): Promise<ListenResult> {
   const limits = options.limits ?? HTTP_LIMITS;
