@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../config/load-settings.ts';
+import { compileLogRule, type LogRule } from '../config/log-rule.ts';
 import type { Prefs, PrefsResult } from '../config/prefs.ts';
 import type { ReadinessCheck } from '../config/readiness-setting.ts';
-import type { Settings } from '../config/settings.ts';
+import { SETTINGS, type Settings } from '../config/settings.ts';
 import { VERSION } from '../config/version.ts';
 import { createServerOutput } from '../output/create-server-output.ts';
 import { OrphanReaper } from '../pid1/reaper.ts';
@@ -49,7 +50,20 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
     if (prefs.ok) initialPrefs = prefs.prefs;
     else errors.push(`PODVISOR_PREFS_FILE=${JSON.stringify(loaded.settings.prefsFile)}: ${prefs.message}`);
   }
-  if (!loaded.ok || errors.length > 0) {
+  // The regex of the error-log rule is compiled here, with its engine loaded only for a regex rule; its error is
+  // reported with the others even when other settings are bad too.
+  const ruleSetting = SETTINGS.restartOnLog;
+  const ruleText = parsed.flagValues[ruleSetting.env] ?? environment[ruleSetting.env] ?? '';
+  let restartOnLog: LogRule | undefined = loaded.ok && loaded.settings.restartOnLog.kind !== 'regex' ? loaded.settings.restartOnLog : undefined;
+  if (ruleText.startsWith('regex:') && ruleText.length > 'regex:'.length) {
+    const compiled = await compileLogRule({ kind: 'regex', source: ruleText.slice('regex:'.length) });
+    if (compiled.ok) restartOnLog = compiled.rule;
+    else {
+      const from = ruleSetting.env in parsed.flagValues ? ` (from ${ruleSetting.flag})` : '';
+      errors.push(`${ruleSetting.env}=${JSON.stringify(ruleText)}${from} is not valid: ${compiled.message}; accepted: ${ruleSetting.accepts}`);
+    }
+  }
+  if (!loaded.ok || restartOnLog === undefined || errors.length > 0) {
     reportConfigurationErrors(errors);
     return 2;
   }
@@ -67,7 +81,7 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
   receiveSigusr1();
   const supervision = new Supervision({ holdEvents: true });
   const ownChildren = new Set<number>();
-  const output = createServerOutput(settings);
+  const output = createServerOutput({ restartOnLog, httpPort: settings.httpPort });
   const prefsFile = settings.prefsFile;
   const supervisor = new Supervisor({
     settings,

@@ -1,6 +1,7 @@
 import env from 'env-var';
+import { MAX_TIMER_MS, MAX_TIMER_SECONDS, parseMilliseconds, parseSeconds } from './durations.ts';
+import { parseLogRule, type LogRuleSetting } from './log-rule.ts';
 import { RESTART_POLICIES, type RestartPolicy } from './restart-policy.ts';
-import { parseLogRule, type LogRule } from './log-rule.ts';
 import { parseReadiness, type ReadinessCheck } from './readiness-setting.ts';
 
 /** env-var's reader over the merged environment and flag values. */
@@ -38,6 +39,16 @@ function integerAtLeast(minimum: number, maximum = Number.MAX_SAFE_INTEGER) {
   };
 }
 
+/** A duration in whole milliseconds that a timer can hold (see durations.ts). */
+function milliseconds(minimum: number) {
+  return (reader: Reader, name: string): number => parseMilliseconds(reader.get(name).required().asString(), minimum);
+}
+
+/** A duration in seconds, fractions allowed, that a timer can hold once converted to milliseconds. */
+function seconds(reader: Reader, name: string): number {
+  return parseSeconds(reader.get(name).required().asString());
+}
+
 function optionalString(reader: Reader, name: string): string | undefined {
   const value = reader.get(name).asString();
   return value === undefined || value === '' ? undefined : value;
@@ -69,9 +80,6 @@ function stopSignal(reader: Reader, name: string): NodeJS.Signals | undefined {
   return signal as NodeJS.Signals;
 }
 
-function nonNegativeSeconds(reader: Reader, name: string): number {
-  return reader.get(name).required().asFloatPositive();
-}
 
 /** Every setting of podvisor, in the order --help lists them. */
 export const SETTINGS = {
@@ -111,25 +119,25 @@ export const SETTINGS = {
     env: 'PODVISOR_RESTART_DELAY_MS',
     flag: '--restart-delay-ms',
     defaultValue: '1000',
-    accepts: 'an integer ≥ 0 (milliseconds)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds)`,
     help: 'delay before the first restart',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   restartBackoffMaxMs: setting<number>({
     env: 'PODVISOR_RESTART_BACKOFF_MAX_MS',
     flag: '--restart-backoff-max-ms',
     defaultValue: '30000',
-    accepts: 'an integer ≥ 0 (milliseconds), not below the restart delay',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds), not below the restart delay`,
     help: 'the longest delay the doubling back-off reaches',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   stableAfterMs: setting<number>({
     env: 'PODVISOR_STABLE_AFTER_MS',
     flag: '--stable-after-ms',
     defaultValue: '60000',
-    accepts: 'an integer ≥ 0 (milliseconds)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds)`,
     help: 'a server that ran this long resets the back-off',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   startLimitBurst: setting<number>({
     env: 'PODVISOR_START_LIMIT_BURST',
@@ -143,27 +151,27 @@ export const SETTINGS = {
     env: 'PODVISOR_START_LIMIT_INTERVAL_MS',
     flag: '--start-limit-interval-ms',
     defaultValue: '300000',
-    accepts: 'an integer ≥ 1 (milliseconds)',
+    accepts: `an integer 1–${MAX_TIMER_MS} (milliseconds)`,
     help: 'the window the start limit counts restarts in',
-    read: integerAtLeast(1),
+    read: milliseconds(1),
   }),
   drainSeconds: setting<number>({
     env: 'PODVISOR_DRAIN_SECONDS',
     flag: '--drain-seconds',
     defaultValue: '5',
-    accepts: 'a number ≥ 0 (seconds)',
+    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds)`,
     help: 'how long the server may drain after SIGTERM/SIGQUIT/SIGINT or a fatal line',
-    read: (reader, name) => reader.get(name).required().asFloatPositive(),
+    read: seconds,
   }),
   killGraceMs: setting<number>({
     env: 'PODVISOR_KILL_GRACE_MS',
     flag: '--kill-grace-ms',
     defaultValue: '1000',
-    accepts: 'an integer ≥ 0 (milliseconds)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds)`,
     help: 'extra time after the drain before the process group is SIGKILLed',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
-  restartOnLog: setting<LogRule>({
+  restartOnLog: setting<LogRuleSetting>({
     env: 'PODVISOR_RESTART_ON_LOG',
     flag: '--restart-on-log',
     defaultValue: 'fatal',
@@ -183,9 +191,9 @@ export const SETTINGS = {
     env: 'PODVISOR_READINESS_TIMEOUT_MS',
     flag: '--readiness-timeout-ms',
     defaultValue: '60000',
-    accepts: 'an integer ≥ 0 (milliseconds; 0 = wait forever)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds; 0 = wait forever)`,
     help: 'a server not ready by then is restarted (reason readiness_timeout)',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   httpPort: setting<number>({
     env: 'PODVISOR_HTTP_PORT',
@@ -215,9 +223,9 @@ export const SETTINGS = {
     env: 'PODVISOR_KUBERNETES_SHUTDOWN_WAIT_MS',
     flag: '--kubernetes-shutdown-wait-ms',
     defaultValue: '1000',
-    accepts: 'an integer ≥ 0 (milliseconds)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds)`,
     help: 'how long exit waits for pending Kubernetes Events',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   kubernetesServiceAccountDir: setting<string>({
     env: 'PODVISOR_KUBERNETES_SERVICE_ACCOUNT_DIR',
@@ -239,18 +247,18 @@ export const SETTINGS = {
     env: 'PODVISOR_STATUS_INTERVAL_SECONDS',
     flag: '--status-interval-seconds',
     defaultValue: '0',
-    accepts: 'a number ≥ 0 (seconds; 0 = off)',
+    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds; 0 = off)`,
     help: 'log a status line (state, pid, uptime, restarts) this often',
-    read: (reader, name) => reader.get(name).required().asFloatPositive(),
+    read: seconds,
   }),
   shutdownDelaySeconds: setting<number>({
     env: 'PODVISOR_SHUTDOWN_DELAY_SECONDS',
     flag: '--shutdown-delay-seconds',
     defaultValue: '5 in a pod, else 0',
     defaultFor: (environment) => (inPod(environment) ? '5' : '0'),
-    accepts: 'a number ≥ 0 (seconds)',
+    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds)`,
     help: 'after SIGTERM, how long the server serves on (readiness failing) before the stop signal (docs/shutdown.md)',
-    read: nonNegativeSeconds,
+    read: seconds,
   }),
   stopSignal: setting<NodeJS.Signals | undefined>({
     env: 'PODVISOR_STOP_SIGNAL',
@@ -265,9 +273,9 @@ export const SETTINGS = {
     env: 'PODVISOR_FATAL_CONFIRM_SECONDS',
     flag: '--fatal-confirm-seconds',
     defaultValue: '5',
-    accepts: 'a number ≥ 0 (seconds)',
+    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds; 0 = the line alone restarts)`,
     help: 'a fatal line restarts the server only if, within this long, it exits or its health check fails (docs/output.md)',
-    read: nonNegativeSeconds,
+    read: seconds,
   }),
   sighup: setting<SighupMode>({
     env: 'PODVISOR_SIGHUP',
@@ -289,11 +297,11 @@ export const SETTINGS = {
     env: 'PODVISOR_TERMINATION_GRACE_SECONDS',
     flag: '--termination-grace-seconds',
     defaultValue: undefined,
-    accepts: 'a number ≥ 0 (seconds): the pod\'s terminationGracePeriodSeconds',
+    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds): the pod's terminationGracePeriodSeconds`,
     help: 'the time the kubelet gives podvisor after SIGTERM; podvisor warns at start when delay + drain + kill grace do not fit',
     read: (reader, name) => {
       const text = reader.get(name).asString();
-      return text === undefined || text === '' ? undefined : reader.get(name).asFloatPositive();
+      return text === undefined || text === '' ? undefined : parseSeconds(text);
     },
   }),
 } as const;
