@@ -31,7 +31,7 @@ export type SupervisionEvent =
   /** delay + drain + kill grace do not fit the pod's termination grace period (docs/shutdown.md). */
   | { readonly type: 'shutdown_budget_exceeded'; readonly needSeconds: number; readonly graceSeconds: number }
   | { readonly type: 'drain_finished'; readonly outcome: 'drained' | 'killed'; readonly seconds: number }
-  | { readonly type: 'prefs_reloaded'; readonly autoRestart: boolean; readonly trigger: 'sighup' | 'restart' }
+  | { readonly type: 'prefs_reloaded'; readonly autoRestart: boolean; readonly trigger: 'sighup' | 'restart' | 'file_changed' }
   | { readonly type: 'prefs_rejected'; readonly message: string }
   | { readonly type: 'fatal_reported'; readonly source: 'log' | 'kit'; readonly line: string; readonly stream?: OutputStream }
   /** A fatal line was confirmed: the server ended on its own, or its health check failed, or no wait was asked for. */

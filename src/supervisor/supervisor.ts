@@ -6,6 +6,7 @@ import type { OutputStream } from '../output/output-stream.ts';
 import type { ServerOutputFactory } from '../output/server-output.ts';
 import type { ServerExit } from '../process/server-exit.ts';
 import { endEscapedProcesses, signalEscapedProcesses } from './escaped-processes.ts';
+import { PrefsKeeper } from './prefs-keeper.ts';
 import { NO_RESTARTS, planAfterBackoff, planAfterExit, type RestartHistory, type StopCause } from './restart-plan.ts';
 import { ServerProcess } from './server-process.ts';
 import { ServerWatch } from './server-watch.ts';
@@ -43,7 +44,7 @@ export class Supervisor {
   readonly #random: () => number;
   readonly #now: () => number;
   readonly #shutdown: Shutdown;
-  #prefs: Prefs;
+  readonly #prefs: PrefsKeeper;
   #history: RestartHistory = NO_RESTARTS;
   #server: ServerProcess | undefined;
   #watch: ServerWatch | undefined;
@@ -60,21 +61,25 @@ export class Supervisor {
     this.#supervision = options.supervision;
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
-    this.#prefs = options.initialPrefs;
+    this.#prefs = new PrefsKeeper(options.readPrefs, options.initialPrefs, options.settings.autoRestart, options.supervision);
     this.#shutdown = new Shutdown(options.settings.shutdownDelaySeconds, options.supervision, this.#now, () => this.#stopForShutdown());
   }
 
   get autoRestart(): boolean {
-    return this.#prefs.autoRestart ?? this.#options.settings.autoRestart;
+    return this.#prefs.autoRestart;
   }
 
   /** Runs supervision to its end; resolves with podvisor's exit status (a failure of podvisor itself is 1). */
   async run(): Promise<number> {
+    const { prefsFile } = this.#options.settings;
+    if (prefsFile !== undefined) this.#prefs.watch(prefsFile);
     try {
       return await this.#loop();
     } catch (error) {
       process.stderr.write(`podvisor: supervision failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       return 1;
+    } finally {
+      this.#prefs.close();
     }
   }
 
@@ -135,7 +140,7 @@ export class Supervisor {
         this.#lastSigintAt = this.#now();
         break;
       case 'reload_prefs':
-        void this.#reloadPrefs('sighup');
+        void this.#prefs.reload('sighup');
         break;
       case 'forward':
         if (server?.forward(action.signal) === true) this.#supervision.emit({ type: 'signal_forwarded', signal: action.signal, pid: server.pid });
@@ -226,7 +231,7 @@ export class Supervisor {
     this.#supervision.emit({ type: 'server_exited', pid: server.pid, exit, ranForMs, ...(stoppedBy === undefined ? {} : { stoppedBy }) });
     const fatalLinePending = watch?.fatalLinePending === true;
     if (fatalLinePending && stoppedBy === undefined) this.#supervision.emit({ type: 'fatal_confirmed', by: 'exit', line: server.facts.fatalLine ?? '' });
-    if (this.#options.readPrefs !== undefined) await this.#reloadPrefs('restart');
+    if (this.#prefs.hasFile) await this.#prefs.reload('restart');
     const { settings } = this.#options;
     const { facts } = server;
     const plan = planAfterExit({
@@ -279,7 +284,7 @@ export class Supervisor {
       await this.#endEscaped();
       return this.#finish(this.#forcedExit?.status ?? 0, this.#forcedExit?.why ?? `shut down by ${this.#shutdown.received ?? 'a signal'} during back-off`);
     }
-    if (this.#options.readPrefs !== undefined) await this.#reloadPrefs('restart');
+    if (this.#prefs.hasFile) await this.#prefs.reload('restart');
     const next = planAfterBackoff(this.autoRestart, exit);
     if (next.action === 'exit') return this.#finish(next.status, next.why);
     this.#supervision.emit({ type: 'restart_began' });
@@ -335,23 +340,5 @@ export class Supervisor {
       const escaped = signalEscapedProcesses(signal, this.#options.ownChildren);
       if (escaped.length > 0) this.#supervision.emit({ type: 'escaped_processes_signalled', pids: escaped, signal });
     }
-  }
-
-  // ---- prefs ----
-
-  async #reloadPrefs(trigger: 'sighup' | 'restart'): Promise<void> {
-    const read = this.#options.readPrefs;
-    if (read === undefined) {
-      if (trigger === 'sighup') this.#supervision.emit({ type: 'prefs_reloaded', autoRestart: this.autoRestart, trigger });
-      return;
-    }
-    const result = await read();
-    if (!result.ok) {
-      this.#supervision.emit({ type: 'prefs_rejected', message: `${result.message}; keeping the last good prefs (autoRestart=${this.autoRestart})` });
-      return;
-    }
-    const before = this.autoRestart;
-    this.#prefs = result.prefs;
-    if (trigger === 'sighup' || before !== this.autoRestart) this.#supervision.emit({ type: 'prefs_reloaded', autoRestart: this.autoRestart, trigger });
   }
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { eventually, freePort, message, type RunningPodvisor, startPodvisor, stopAll } from '../../helpers/podvisor-process.ts';
 
 /** nginx in the foreground on a loopback port, with its error log on stderr and every path in `prefix`. */
-function nginxConfig(prefix: string, port: number, extra = ''): string {
+function nginxConfig(prefix: string, port: number, extra = '', locations = ''): string {
   return `daemon off;
 master_process on;
 worker_processes 1;
@@ -24,6 +24,7 @@ http {
   server {
     listen 127.0.0.1:${port};
     location / { return 200 "nginx under podvisor\\n"; }
+    ${locations}
   }
 }
 `;
@@ -110,4 +111,33 @@ describe('output: nginx (Debian) logs [emerg] at run time', () => {
     podvisor.signal('SIGTERM');
     assert.equal(await podvisor.exited(), 0);
   });
+
+  // nginx's graceful stop is SIGQUIT (SIGTERM is its fast stop): PODVISOR_STOP_SIGNAL chooses what the server gets.
+  for (const [stopSignal, completes] of [['SIGQUIT', true], ['', false]] as const) {
+    it(`a 600 KB rate-limited download in flight at SIGTERM ${completes ? 'completes' : 'is cut'} with PODVISOR_STOP_SIGNAL=${stopSignal || '(unset: SIGTERM)'}`, async () => {
+      const port = await freePort();
+      const config = join(prefix, `nginx-download-${stopSignal || 'term'}.conf`);
+      const files = join(prefix, 'files');
+      mkdirSync(files, { recursive: true });
+      writeFileSync(join(files, 'big.bin'), Buffer.alloc(600 * 1024, 7));
+      // nginx's workers run as nobody when the tests run as root: the file must be readable to them.
+      for (const path of [prefix, files, join(files, 'big.bin')]) chmodSync(path, 0o755);
+      writeFileSync(config, nginxConfig(prefix, port, '', `location /files/ { alias ${files}/; limit_rate 200k; }`));
+      const podvisor = startPodvisor({
+        command: ['nginx', '-p', prefix, '-c', config, '-e', 'stderr'],
+        env: { PODVISOR_DRAIN_SECONDS: '10', ...(stopSignal === '' ? {} : { PODVISOR_STOP_SIGNAL: stopSignal }) },
+      });
+      running.push(podvisor);
+      await eventually(() => answers(port), 'nginx answering', 15000);
+      const response = await fetch(`http://127.0.0.1:${port}/files/big.bin`);
+      assert.equal(response.status, 200);
+      const download = response.arrayBuffer().then((body) => body.byteLength).catch(() => -1);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      podvisor.signal('SIGTERM');
+      const received = await download;
+      assert.equal(await podvisor.exited(20_000), 0);
+      if (completes) assert.equal(received, 600 * 1024, 'the whole file');
+      else assert.ok(received < 600 * 1024, `cut at ${received} bytes`);
+    });
+  }
 });
