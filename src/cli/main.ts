@@ -106,6 +106,11 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
   supervision.release();
   // podvisor does not run without its HTTP port when one was asked for: exit 2, the server stopped gracefully.
   if (observers.failure !== undefined) supervisor.abort(2, observers.failure);
+  // A Pod already being deleted sent (or is about to send) SIGTERM, maybe in Node's start-up, before podvisor could
+  // hear it: act on it as on the SIGTERM (a repeat SIGTERM changes nothing).
+  void observers.podDeletion.then((deleting) => {
+    if (deleting) supervisor.podDeletionSeen();
+  });
   const status = await finished;
   reaper.stop();
   await observers.close();

@@ -32,6 +32,9 @@ export function logEvents(logger: Logger): SupervisionListener {
       case 'shutdown_started':
         logger.info({ signal: event.signal, delaySeconds: event.delaySeconds ?? 0 }, (event.delaySeconds ?? 0) > 0 ? 'shutting down: not ready now, the server serves on for the shutdown delay' : 'shutting down');
         break;
+      case 'pod_deletion_seen':
+        logger.warn("the Pod is being deleted (its deletionTimestamp is set): shutting down as on SIGTERM, which may have come before podvisor could hear it");
+        break;
       case 'shutdown_delay_finished':
         logger.info({ outcome: event.outcome, seconds: event.seconds }, 'shutdown delay over: stopping the server');
         break;

@@ -26,6 +26,8 @@ export type SupervisionEvent =
   | { readonly type: 'gave_up'; readonly restarts: number; readonly intervalMs: number; readonly exitStatus: number }
   /** Shutdown was asked for by `signal`; the server serves on for `delaySeconds` first (0: stopped at once). */
   | { readonly type: 'shutdown_started'; readonly signal: NodeJS.Signals; readonly delaySeconds?: number }
+  /** The Pod was being deleted when podvisor first looked: a SIGTERM it may not have heard is acted on. */
+  | { readonly type: 'pod_deletion_seen' }
   /** The shutdown delay ended: it `elapsed`, or was `cut_short` (SIGINT, `podvisor ctl stop --now`, the server's exit). */
   | { readonly type: 'shutdown_delay_finished'; readonly outcome: 'elapsed' | 'cut_short'; readonly seconds: number }
   /** delay + drain + kill grace do not fit the pod's termination grace period (docs/shutdown.md). */

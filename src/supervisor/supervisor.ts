@@ -103,6 +103,12 @@ export class Supervisor {
     this.#watch?.fatalLine(stream, line);
   }
 
+  /** The Pod was already being deleted when podvisor could first ask: its SIGTERM may have come unheard. */
+  podDeletionSeen(): void {
+    this.#supervision.emit({ type: 'pod_deletion_seen' });
+    this.handleSignal('SIGTERM');
+  }
+
   /** Ends supervision with `status` (e.g. the HTTP port cannot be bound): the server is stopped at once, no delay. */
   abort(status: number, why: string): void {
     this.#forcedExit ??= { status, why };
