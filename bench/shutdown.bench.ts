@@ -1,7 +1,8 @@
 /**
- * Shutdown, two figures:
+ * Shutdown, three figures:
  * - the server exits (bench-stamp.sh, exit 0) → the supervisor has exited; "direct" is the fixture's own exit
- *   after its stamp, included in every row;
+ *   after its stamp, included in every row. Twice: the server exits at once (podvisor is still starting what it runs
+ *   beside supervision: its observer thread, which must write the log lines of the exit), and after running 1 s;
  * - a hung server (bench-hang.sh ignores SIGTERM) → SIGTERM to the supervisor, configured to kill after
  *   2000 ms → the supervisor has exited; the figure is the error against 2000 ms.
  * node bench/shutdown.bench.ts [TRIALS]
@@ -14,13 +15,15 @@ const TRIALS = Number(process.argv[2] ?? 25);
 /** Each hung-server trial takes over two seconds: fewer of them. */
 const KILL_TRIALS = Math.min(TRIALS, 10);
 const KILL_AFTER_MS = 2000;
-const EXITS = 'shutdown: server exits → supervisor exits';
+const EXITS = 'shutdown: server exits at once → supervisor exits';
+const EXITS_LATER = 'shutdown: server exits after 1 s → supervisor exits';
+const EXIT_GOAL = '≤ 10 ms';
 const KILLS = `shutdown: hung server, kill at ${KILL_AFTER_MS} ms, error (SIGTERM → exit − ${KILL_AFTER_MS} ms)`;
 const STAMP = join(FIXTURES, 'bench-stamp.sh');
 const HANG = join(FIXTURES, 'bench-hang.sh');
 
-async function exitLatency(subject: Subject | 'direct', file: string): Promise<number> {
-  const running = launch(subject, [STAMP, file, '0'], { restart: false, podvisorEnv: { PODVISOR_LOG_LEVEL: 'warn' } });
+async function exitLatency(subject: Subject | 'direct', file: string, runSeconds?: number): Promise<number> {
+  const running = launch(subject, [STAMP, file, '0', ...(runSeconds === undefined ? [] : [String(runSeconds)])], { restart: false, podvisorEnv: { PODVISOR_LOG_LEVEL: 'warn' } });
   try {
     // pm2-runtime does exit once no app is left, after retrying for several seconds.
     const result = await Promise.race([running.exited, delay(15000).then(() => undefined)]);
@@ -59,14 +62,18 @@ async function repeat(count: number, trial: (file: string) => Promise<number>): 
 }
 
 const rows: BenchRow[] = [];
-for (const subject of ['direct', ...SUBJECTS] as const) {
-  if (subject === 'supervisord' || subject === 's6-supervise' || subject === 'runsv') {
-    rows.push(absent(subject, EXITS, 'ms', 'keeps running when its server exits (a service manager, not an init for one server)'));
-    continue;
+for (const [metric, runSeconds] of [[EXITS, undefined], [EXITS_LATER, 1]] as const) {
+  for (const subject of ['direct', ...SUBJECTS] as const) {
+    if (subject === 'supervisord' || subject === 's6-supervise' || subject === 'runsv') {
+      rows.push(absent(subject, metric, 'ms', 'keeps running when its server exits (a service manager, not an init for one server)'));
+      continue;
+    }
+    // pm2-runtime retries for seconds; the 1 s runs take a second each: fewer of them.
+    const count = subject === 'pm2-runtime' ? Math.min(TRIALS, 3) : runSeconds === undefined ? TRIALS : Math.min(TRIALS, 12);
+    const goal = subject === 'podvisor' ? EXIT_GOAL : undefined;
+    progress(`shutdown (${metric}): ${subject} × ${count}`);
+    rows.push(await orAbsent(subject, metric, 'ms', async () => row(subject, metric, 'ms', await repeat(count, (file) => exitLatency(subject, file, runSeconds)), goal === undefined ? {} : { goal }), goal));
   }
-  const count = subject === 'pm2-runtime' ? Math.min(TRIALS, 3) : TRIALS;
-  progress(`shutdown (server exits): ${subject} × ${count}`);
-  rows.push(await orAbsent(subject, EXITS, 'ms', async () => row(subject, EXITS, 'ms', await repeat(count, (file) => exitLatency(subject, file)))));
 }
 for (const subject of SUBJECTS) {
   const goal = subject === 'podvisor' ? '± 50 ms' : undefined;

@@ -1,7 +1,11 @@
-// Bundles podvisor with esbuild into dist/: the CLI, the server kit (podvisor/server) and the reference
-// server. Code split, so what loads after the server's spawn (pino, prom-client, the Kubernetes client)
-// costs nothing before it. koffi stays external: it is a native addon. Then writes the kit's type
-// declarations (dist/types/) with the TypeScript compiler, for projects that install podvisor.
+// Bundles podvisor with esbuild into dist/, in two parts:
+// - the supervision thread, CommonJS (no ES module loader to start before the first spawn): dist/podvisor.cjs, the
+//   entry, whose first statement installs the signal handlers and which then requires dist/main.cjs, everything
+//   supervision needs in one file; the YAML parser (a prefs file) and the regex engine (a regex rule) are files of
+//   their own (dist/lib/), required only when they are used. koffi stays external: it is a native addon.
+// - ES modules, code split: the observer thread (dist/observers.js: pino, prom-client, the HTTP port, the Kubernetes
+//   client loaded only in a pod), the server kit (podvisor/server) and the reference server.
+// Then writes the kit's type declarations (dist/types/) with the TypeScript compiler, for projects that install podvisor.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,15 +14,7 @@ import ts from 'typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const entryPoints = Object.fromEntries(
-  Object.entries({
-    podvisor: 'src/cli/podvisor.ts',
-    server: 'src/server/index.ts',
-    'reference-server': 'src/reference-server/main.ts',
-    // The Kubernetes client runs in a worker thread of its own (src/observers/kubernetes/worker-pod-api.ts).
-    'kubernetes-worker': 'src/observers/kubernetes/kubernetes-worker.ts',
-  }).filter(([, path]) => existsSync(join(root, path))),
-);
+const existing = (entries) => Object.fromEntries(Object.entries(entries).filter(([, path]) => existsSync(join(root, path))));
 
 // @kubernetes/client-node's default transport imports all of undici (1.4 MB, ~100 ms to load); podvisor gives the
 // client its own node:https transport, so the default is replaced by a stand-in (src/observers/kubernetes/no-default-transport.ts).
@@ -30,12 +26,50 @@ const withoutKubernetesDefaultTransport = {
   },
 };
 
+/** The supervision thread's files that other files of it require by path (kept out of the file that requires them). */
+const SUPERVISION_FILES = { 'yaml': './lib/yaml.cjs', 're2js': './lib/re2js.cjs' };
+const supervisionFiles = {
+  name: 'supervision-files',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^(yaml|re2js)$/ }, (args) => (args.kind === 'entry-point' ? undefined : { path: SUPERVISION_FILES[args.path], external: true }));
+    // The entry requires main.cjs: the handlers exist before the rest of podvisor is even read.
+    esbuild.onResolve({ filter: /^\.\/main\.ts$/ }, (args) => (args.importer.endsWith(join('src', 'cli', 'podvisor.ts')) ? { path: './main.cjs', external: true } : undefined));
+  },
+};
+
 // Built beside dist/ and swapped in by two renames, so a podvisor started during a rebuild finds a whole dist/.
 const staging = `dist.build-${process.pid}`;
 rmSync(join(root, staging), { recursive: true, force: true });
+
 await build({
   absWorkingDir: root,
-  entryPoints,
+  entryPoints: { podvisor: 'src/cli/podvisor.ts', main: 'src/cli/main.ts', 'lib/yaml': 'yaml', 'lib/re2js': 're2js' },
+  outdir: staging,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node22',
+  // import() of podvisor's own files becomes require(): no ES module loader on the supervision thread.
+  supported: { 'dynamic-import': false },
+  external: ['koffi'],
+  define: { PODVISOR_VERSION: JSON.stringify(version), 'import.meta.url': '__podvisorModuleUrl' },
+  banner: { js: "var __podvisorModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [supervisionFiles],
+});
+// `import 'podvisor'` (the package's main export) runs the same entry.
+writeFileSync(join(root, staging, 'podvisor.js'), "import './podvisor.cjs';\n");
+
+await build({
+  absWorkingDir: root,
+  entryPoints: existing({
+    // Every observer of supervision, in a worker thread of its own (src/observers/observer-link.ts).
+    observers: 'src/observers/observer-thread.ts',
+    server: 'src/server/index.ts',
+    'reference-server': 'src/reference-server/main.ts',
+  }),
   outdir: staging,
   bundle: true,
   splitting: true,

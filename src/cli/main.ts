@@ -6,6 +6,7 @@ import type { Prefs, PrefsResult } from '../config/prefs.ts';
 import type { ReadinessCheck } from '../config/readiness-setting.ts';
 import { SETTINGS, type Settings } from '../config/settings.ts';
 import { VERSION } from '../config/version.ts';
+import { startObserverThread } from '../observers/observer-link.ts';
 import { createServerOutput } from '../output/create-server-output.ts';
 import { OrphanReaper } from '../pid1/reaper.ts';
 import { receiveSigusr1 } from '../pid1/signal-mask.ts';
@@ -27,7 +28,8 @@ function referenceServer(): string {
 
 /**
  * podvisor's start-up, in the order that keeps the server's start fast: configuration, the server's spawn,
- * and only then the observers (pino, prom-client, the HTTP port, the Kubernetes client).
+ * and only then the observer thread (pino, prom-client, the HTTP port, the Kubernetes client), which loads and runs
+ * beside supervision, never on its thread.
  */
 export async function main(argv: readonly string[], environment: NodeJS.ProcessEnv, signals: EarlySignals): Promise<number> {
   const parsed = parseArguments(argv);
@@ -101,16 +103,17 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
   reaper.start();
   const finished = supervisor.run();
 
-  const { startObservers } = await import('../observers/start-observers.ts');
-  const observers = await startObservers({ settings, supervision: supervision.view, logDestination: output.logDestination });
-  supervision.release();
-  // podvisor does not run without its HTTP port when one was asked for: exit 2, the server stopped gracefully.
-  if (observers.failure !== undefined) supervisor.abort(2, observers.failure);
-  // A Pod already being deleted sent (or is about to send) SIGTERM, maybe in Node's start-up, before podvisor could
-  // hear it: act on it as on the SIGTERM (a repeat SIGTERM changes nothing).
-  void observers.podDeletion.then((deleting) => {
-    if (deleting) supervisor.podDeletionSeen();
+  const observers = startObserverThread({
+    settings,
+    supervision,
+    logDestination: output.logDestination,
+    // podvisor does not run without its HTTP port when one was asked for: exit 2, the server stopped gracefully.
+    onFailure: (message) => supervisor.abort(2, message),
+    // A Pod already being deleted sent (or is about to send) SIGTERM, maybe in Node's start-up, before podvisor could
+    // hear it: act on it as on the SIGTERM (a repeat SIGTERM changes nothing).
+    onPodDeletion: () => supervisor.podDeletionSeen(),
   });
+  supervision.release();
   const status = await finished;
   reaper.stop();
   await observers.close();

@@ -5,16 +5,17 @@ export type { Logger };
 
 /**
  * podvisor's own log: pino JSON, one event per line, on stderr, shaped as ownLogFields (src/ipc/log-levels.ts)
- * says. `destination` lets the output path put
- * podvisor's lines between the server's lines, never inside one.
+ * says. `destination` lets the output path put podvisor's lines between the server's lines, never inside one.
+ * `now` is the time a line is stamped with: the observer thread stamps a supervision event's line with when the
+ * event happened on the supervision thread, not when it was formatted.
  */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+export function createLogger(level: LogLevel, destination?: DestinationStream, now: () => number = Date.now): Logger {
   return pino(
     {
       name: 'podvisor',
       level,
       base: { name: 'podvisor', pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: () => `,"time":"${new Date(now()).toISOString()}"`,
       formatters: { level: (label, number) => ({ level: number, levelName: label }) },
     },
     destination ?? pino.destination({ fd: 2, sync: true }),

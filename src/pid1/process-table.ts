@@ -18,6 +18,40 @@ export function readProcessTable(): ProcessStat[] {
   return stats;
 }
 
+/**
+ * The children of `parentPid` now, from /proc/<pid>/task/<tid>/children (every thread's: an orphan re-parented to a
+ * process may be given to any of its threads), a few reads instead of one per process of the namespace; the whole
+ * table, filtered, where the kernel has no such files (CONFIG_PROC_CHILDREN). A child that ends while the list is
+ * read may hide another from that one read: the callers look again until they find nothing.
+ */
+export function readChildren(parentPid: number = process.pid): ProcessStat[] {
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${parentPid}/task`);
+  } catch {
+    return [];
+  }
+  const pids = new Set<number>();
+  for (const thread of threads) {
+    let list: string;
+    try {
+      list = readFileSync(`/proc/${parentPid}/task/${thread}/children`, 'latin1');
+    } catch (error) {
+      // No children files in this kernel: the slow way. A thread that ended meanwhile has none to give.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && thread === String(parentPid)) return readProcessTable().filter((stat) => stat.parentPid === parentPid);
+      continue;
+    }
+    for (const pid of list.split(' ')) if (pid !== '' && pid !== '\n') pids.add(Number(pid));
+  }
+  const stats: ProcessStat[] = [];
+  for (const pid of pids) {
+    const stat = readProcessStat(pid);
+    // A pid reused by another process since the list was read is not ours.
+    if (stat !== undefined && stat.parentPid === parentPid) stats.push(stat);
+  }
+  return stats;
+}
+
 /** One process's /proc/<pid>/stat, or undefined when it is gone (or /proc is not there). */
 export function readProcessStat(pid: number): ProcessStat | undefined {
   try {

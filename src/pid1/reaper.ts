@@ -1,6 +1,6 @@
 import { libc, type Libc } from './libc.ts';
 import { orphanZombies } from './proc-stat.ts';
-import { readProcessTable } from './process-table.ts';
+import { readChildren } from './process-table.ts';
 
 /**
  * Reaps orphans re-parented to podvisor (as PID 1, or as a child subreaper elsewhere) without ever
@@ -8,7 +8,7 @@ import { readProcessTable } from './process-table.ts';
  * ChildProcess would never emit 'exit'. Instead, on SIGCHLD, podvisor peeks at an ended child without
  * reaping it (waitid with WNOWAIT) and waits for it by pid when it is not one of libuv's. When one of libuv's
  * stands first in line, podvisor lets libuv reap it first (one turn of the event loop) and, if it is still
- * there, scans /proc for zombies whose parent is us: the slow path, a few ms on a busy host.
+ * there, scans its children in /proc for zombies: the slow path.
  */
 /** The libc calls reaping needs (a test may give others, for faults a real kernel will not make on demand). */
 export type ReapingCalls = Pick<Libc, 'waitpidNoHang' | 'peekEndedChild'>;
@@ -73,7 +73,7 @@ export class OrphanReaper {
     let reaped = 0;
     // One SIGCHLD can stand for many exits; loop until a scan finds nothing left to reap.
     for (;;) {
-      const zombies = orphanZombies(readProcessTable(), process.pid, this.#spawnedByUs);
+      const zombies = orphanZombies(readChildren(), process.pid, this.#spawnedByUs);
       let progress = 0;
       for (const pid of zombies) {
         if (this.#libc.waitpidNoHang(pid) === pid) {

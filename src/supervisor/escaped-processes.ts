@@ -1,12 +1,28 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readProcessTable } from '../pid1/process-table.ts';
+import { libc } from '../pid1/libc.ts';
+import { readChildren } from '../pid1/process-table.ts';
 import { escapedChildren } from '../process/process-group.ts';
 
 const POLL_MS = 20;
 
+/** The escaped processes now: podvisor's children that it did not spawn (none at all when the kernel says it has no children). */
+function escapedNow(ownChildren: ReadonlySet<number>): number[] {
+  if (hasNoChildren()) return [];
+  return escapedChildren(readChildren(), process.pid, ownChildren).map((stat) => stat.pid);
+}
+
+/** waitid's ECHILD: not a single child, ended or alive (exact, and one system call). */
+function hasNoChildren(): boolean {
+  try {
+    return libc().peekEndedChild() === -1;
+  } catch {
+    return false;
+  }
+}
+
 /** Sends `signal` (then SIGCONT) to every escaped process now; returns their pids. */
 export function signalEscapedProcesses(signal: NodeJS.Signals, ownChildren: ReadonlySet<number>): number[] {
-  const pids = escapedChildren(readProcessTable(), process.pid, ownChildren).map((stat) => stat.pid);
+  const pids = escapedNow(ownChildren);
   for (const pid of pids) {
     for (const each of [signal, 'SIGCONT'] as const) {
       try {
@@ -30,7 +46,7 @@ export async function endEscapedProcesses(stopSignal: NodeJS.Signals, deadlineMs
   const started = Date.now();
   let killedAt: number | undefined;
   for (;;) {
-    const escaped = escapedChildren(readProcessTable(), process.pid, ownChildren).map((stat) => stat.pid);
+    const escaped = escapedNow(ownChildren);
     if (escaped.length === 0) return [];
     const now = Date.now();
     if (killedAt !== undefined && now - killedAt >= 1000) return escaped;

@@ -59,6 +59,7 @@ export function serverUptimeMs(snapshot: SupervisionSnapshot, now: number): numb
 export class Supervision implements SupervisionView {
   #snapshot: SupervisionSnapshot;
   readonly #listeners = new Set<SupervisionListener>();
+  readonly #updateListeners = new Set<(snapshot: SupervisionSnapshot) => void>();
   /** Events kept while observers are still loading (podvisor spawns the server before loading them). */
   #held: Array<[SupervisionEvent, SupervisionSnapshot]> | undefined;
 
@@ -114,9 +115,19 @@ export class Supervision implements SupervisionView {
     return true;
   }
 
+  /**
+   * Registers a listener told of every update() (facts that change without an event: the observer thread's copy of
+   * the snapshot follows them); returns a function that removes it.
+   */
+  observeUpdates(listener: (snapshot: SupervisionSnapshot) => void): () => void {
+    this.#updateListeners.add(listener);
+    return () => this.#updateListeners.delete(listener);
+  }
+
   /** Records facts that are not a state change (pid, restarts, back-off, sessions…). */
   update(patch: Partial<Omit<SupervisionSnapshot, 'state' | 'supervisorStartedAt'>>): void {
     this.#snapshot = { ...this.#snapshot, ...patch };
+    for (const listener of this.#updateListeners) listener(this.#snapshot);
   }
 
   /** Delivers the events held so far to the observers now registered, and stops holding. */

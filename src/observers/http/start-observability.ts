@@ -1,14 +1,16 @@
-import type { Settings } from '../../config/settings.ts';
 import { VERSION } from '../../config/version.ts';
 import type { SupervisionView } from '../../supervisor/supervision.ts';
 import type { Logger } from '../logger.ts';
+import type { ObserverSettings } from '../observer-protocol.ts';
 import { createMetrics, type Metrics } from '../metrics/create-metrics.ts';
 import { listenObservability } from './observability-server.ts';
 
 export interface ObservabilityContext {
-  readonly settings: Settings;
+  readonly settings: Pick<ObserverSettings, 'httpHost' | 'httpPort'>;
   readonly supervision: SupervisionView;
   readonly logger: Logger;
+  /** Seconds the supervision thread takes to answer now (asked at scrape time). */
+  readonly supervisionThreadDelay: () => Promise<number>;
 }
 
 export type StartedObservability =
@@ -19,7 +21,7 @@ export type StartedObservability =
 /** Metrics and the HTTP port. Loaded (with prom-client) only after the server was spawned and only when the port is on. */
 export async function startObservability(context: ObservabilityContext): Promise<StartedObservability> {
   const { settings, supervision, logger } = context;
-  const metrics = createMetrics(supervision);
+  const metrics = createMetrics(supervision, Date.now, context.supervisionThreadDelay);
   const listening = await listenObservability({ host: settings.httpHost, port: settings.httpPort, snapshot: () => supervision.snapshot, metrics, version: VERSION });
   if (!listening.ok) {
     metrics.stop();

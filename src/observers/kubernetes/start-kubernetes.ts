@@ -1,12 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Settings } from '../../config/settings.ts';
 import type { Logger } from '../logger.ts';
 import type { SupervisionView } from '../../supervisor/supervision.ts';
 import { detectPod } from './detect-pod.ts';
 import type { PodApi } from './pod-api.ts';
 import { DEFAULT_TUNING, PodRecorder, type EventResult } from './pod-recorder.ts';
-import { startPodApiWorker } from './worker-pod-api.ts';
 
 export interface KubernetesObserver {
   /**
@@ -20,10 +18,11 @@ export interface KubernetesObserver {
 
 /**
  * Starts recording Events and annotations on the Pod when podvisor runs in one. Returns at once: the
- * Kubernetes client is loaded in the background, and Events that happen meanwhile wait in the queue.
+ * Kubernetes client is loaded in the background (on the observer thread, never on the supervision thread), and
+ * Events that happen meanwhile wait in the queue.
  */
 export function startKubernetes(
-  settings: Settings,
+  settings: Pick<Settings, 'kubernetes' | 'kubernetesServiceAccountDir' | 'kubernetesShutdownWaitMs' | 'restartDelayMs' | 'drainSeconds'>,
   supervision: SupervisionView,
   logger: Logger,
   /** Told the outcome of every Event (the metrics count them). */
@@ -46,13 +45,8 @@ export function startKubernetes(
     return undefined;
   }
   const { target } = detection;
-  const workerFile = findWorkerFile();
-  if (workerFile === undefined) {
-    logger.warn('Kubernetes Events and annotations are off: dist/kubernetes-worker.js is missing (run npm run build)');
-    return undefined;
-  }
-  // The client loads and every request runs in a worker thread: nothing of it ever runs on this thread.
-  const api: Promise<PodApi> = Promise.resolve(startPodApiWorker(workerFile, target, DEFAULT_TUNING.timeoutMs));
+  // The client (~100 ms of module compilation) is loaded only in a pod, and only here, on the observer thread.
+  const api: Promise<PodApi> = import('./kubernetes-api.ts').then(({ createPodApi }) => createPodApi(target, DEFAULT_TUNING.timeoutMs));
   const recorder = new PodRecorder({
     target,
     api,
@@ -73,13 +67,4 @@ export function startKubernetes(
       await recorder.close(settings.kubernetesShutdownWaitMs);
     },
   };
-}
-
-/**
- * The worker's entry: dist/kubernetes-worker.js beside this chunk's folder (dist/chunks/) in the bundle, or the
- * TypeScript source next to this file when run from src/.
- */
-function findWorkerFile(): URL | undefined {
-  const candidates = ['../kubernetes-worker.js', './kubernetes-worker.js', './kubernetes-worker.ts'].map((path) => new URL(path, import.meta.url));
-  return candidates.find((candidate) => existsSync(fileURLToPath(candidate)));
 }

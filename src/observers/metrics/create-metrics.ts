@@ -27,12 +27,12 @@ export interface Metrics {
  * registry and renames counters while rendering OpenMetrics, so each format gets its own registry with the same
  * definitions; both observe the same supervision and read the same snapshot.
  */
-export function createMetrics(supervision: SupervisionView, now: () => number = Date.now): Metrics {
+export function createMetrics(supervision: SupervisionView, now: () => number = Date.now, supervisionThreadDelay?: () => Promise<number>): Metrics {
   const prometheus = new Registry<PrometheusContentType>();
   const openMetrics = new Registry<OpenMetricsContentType>();
   openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const recent = new Map<boolean, { readonly at: number; readonly rendering: Promise<RenderedMetrics> }>();
-  const defined = [defineSupervisionMetrics(prometheus, supervision, now), defineSupervisionMetrics(openMetrics, supervision, now)];
+  const defined = [defineSupervisionMetrics(prometheus, supervision, now, supervisionThreadDelay), defineSupervisionMetrics(openMetrics, supervision, now, supervisionThreadDelay)];
   const stops = [...defined.map((metrics) => metrics.stop), supervision.observe(() => recent.clear())];
   return {
     countKubernetesEvent(reason, result) {

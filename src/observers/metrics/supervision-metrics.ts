@@ -1,7 +1,8 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, type OpenMetricsContentType, type PrometheusContentType, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type OpenMetricsContentType, type PrometheusContentType, type Registry } from 'prom-client';
 import { RESTART_REASONS, type SupervisionEvent } from '../../supervisor/events.ts';
 import type { SupervisionView } from '../../supervisor/supervision.ts';
 import { exitLabels } from './exit-labels.ts';
+import { ownLoopDelay, registerProcessMetrics } from './process-metrics.ts';
 import { snapshotValues } from './snapshot-values.ts';
 
 export const METRIC_PREFIX = 'podvisor_';
@@ -25,7 +26,12 @@ export interface DefinedMetrics {
  * Defines every podvisor metric (docs/http-and-metrics.md) in `registry`. Gauges read the one supervision
  * snapshot when they are collected; counters and the drain histogram count supervision events.
  */
-export function defineSupervisionMetrics(registry: Registry<PrometheusContentType> | Registry<OpenMetricsContentType>, supervision: SupervisionView, now: () => number = Date.now): DefinedMetrics {
+export function defineSupervisionMetrics(
+  registry: Registry<PrometheusContentType> | Registry<OpenMetricsContentType>,
+  supervision: SupervisionView,
+  now: () => number = Date.now,
+  supervisionThreadDelay: () => Promise<number> = ownLoopDelay,
+): DefinedMetrics {
   const registers = [registry];
   // prom-client calls every collect() synchronously at the start of one scrape, so the gauges read the same snapshot.
   const current = (): ReturnType<typeof snapshotValues> => snapshotValues(supervision.snapshot, now());
@@ -137,7 +143,7 @@ export function defineSupervisionMetrics(registry: Registry<PrometheusContentTyp
     registers,
   });
 
-  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  registerProcessMetrics(registry, METRIC_PREFIX, supervisionThreadDelay);
   // Gauges named like counters fail `promtool check metrics`; each is the sum of its per-type gauge beside it.
   for (const name of REDUNDANT_DEFAULT_METRICS) registry.removeSingleMetric(name);
 

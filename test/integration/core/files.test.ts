@@ -63,7 +63,8 @@ describe('the prefs file: a regular file of at most 64 KiB, read without ever bl
   it('replaced by a symbolic link to /dev/zero, or a 1 GB file, then SIGHUP: a warning, memory unchanged, the last good prefs kept', async () => {
     const path = join(dir, 'hup.yaml');
     writeFileSync(path, 'autoRestart: true\n');
-    const podvisor = startPodvisor({ command: ['sleep', '60'], env: { PODVISOR_PREFS_FILE: path } });
+    // The server ignores SIGHUP (podvisor forwards it): whenever the SIGTERM below comes, it finds the server running.
+    const podvisor = startPodvisor({ command: ['sh', '-c', 'trap "" HUP; exec sleep 60'], env: { PODVISOR_PREFS_FILE: path } });
     running.push(podvisor);
     await podvisor.waitForLog(message('server started'));
     rmSync(path);

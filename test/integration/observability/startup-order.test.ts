@@ -1,43 +1,55 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from '../../helpers/podvisor-process.ts';
 
 /**
- * Every file the ESM bundle loads before the spawn: the entry, the chunks the entry itself imports (statically, or
- * at once with import(), as it loads podvisor's main after installing its signal handlers), and their static
- * imports, transitively.
+ * Every file of the bundle the supervision thread loads before the spawn: the entry and what it requires at once,
+ * transitively; not the files required only for a prefs file or a regex rule (dist/lib/).
  */
-function staticallyLoaded(entry: string): Map<string, string> {
+function loadedBySupervision(entry: string): Map<string, string> {
   const loaded = new Map<string, string>();
-  const entryText = readFileSync(entry, 'utf8');
-  const pending = [entry, ...[...entryText.matchAll(/import\("(\.[^"]+)"\)/g)].map((match) => join(entry, '..', match[1] as string))];
+  const pending = [entry];
   while (pending.length > 0) {
     const file = pending.pop() as string;
     if (loaded.has(file)) continue;
     const text = readFileSync(file, 'utf8');
     loaded.set(file, text);
-    for (const match of text.matchAll(/^(?:import|export)\s[^;]*?from\s*"(\.[^"]+)"/gms)) pending.push(join(file, '..', match[1] as string));
-    for (const match of text.matchAll(/^import\s*"(\.[^"]+)"/gm)) pending.push(join(file, '..', match[1] as string));
+    for (const match of text.matchAll(/require\("(\.[^"]+)"\)/g)) {
+      if (!(match[1] as string).startsWith('./lib/')) pending.push(join(file, '..', match[1] as string));
+    }
   }
   return loaded;
 }
 
 describe('start-up order (the bundle in dist/, npm run build)', () => {
-  it('loads neither prom-client, the HTTP listener nor the regex engine before the server is spawned', () => {
-    const loaded = staticallyLoaded(join(ROOT, 'dist', 'podvisor.js'));
-    assert.ok(loaded.size >= 2, 'the entry and its chunks were followed');
+  const dist = join(ROOT, 'dist');
+
+  it('the supervision thread loads no ES module loader, neither pino, prom-client, the HTTP listener nor the regex engine', () => {
+    const loaded = loadedBySupervision(join(dist, 'podvisor.cjs'));
+    assert.ok(loaded.has(join(dist, 'main.cjs')), 'the entry requires main.cjs');
     for (const [file, text] of loaded) {
-      assert.doesNotMatch(text, /openmetrics-text|collectDefaultMetrics/, `${file} holds prom-client`);
-      assert.doesNotMatch(text, /from "node:http"/, `${file} loads node:http`);
+      assert.doesNotMatch(text, /openmetrics-text|collectDefaultMetrics|nodejs_heap_size/, `${file} holds prom-client`);
+      assert.doesNotMatch(text, /require\("node:http"\)/, `${file} loads node:http`);
+      assert.doesNotMatch(text, /stdTimeFunctions|pino\.destination/, `${file} holds pino`);
       // The regex engine loads only for a regex rule (docs/security.md).
       assert.doesNotMatch(text, /RE2JSSyntaxException/, `${file} holds re2js`);
+      assert.doesNotMatch(text, /\bimport\(/, `${file} would start the ES module loader`);
     }
-    // …and they are there, behind the dynamic import that runs after the spawn (in the entry or a chunk it loads).
-    assert.ok(
-      [...loaded.values()].some((text) => /import\("\.\/(chunks\/)?start-observers-[^"]+\.js"\)/.test(text)),
-      'start-observers is imported dynamically',
-    );
+  });
+
+  it('the entry installs the signal handlers before it requires the rest of podvisor', () => {
+    const entry = readFileSync(join(dist, 'podvisor.cjs'), 'utf8');
+    const handlers = entry.indexOf('holdSignals()');
+    assert.ok(handlers !== -1 && handlers < entry.indexOf('require("./main.cjs")'));
+  });
+
+  it('the observers run in a worker thread of their own (dist/observers.js), with pino and, behind an import, prom-client', () => {
+    assert.match(readFileSync(join(dist, 'main.cjs'), 'utf8'), /new import_node_worker_threads\.Worker\(/);
+    assert.ok(existsSync(join(dist, 'observers.js')));
+    const observers = readFileSync(join(dist, 'observers.js'), 'utf8');
+    assert.match(observers, /import\("\.\/chunks\/start-observability-[^"]+\.js"\)/, 'the HTTP port and prom-client load only when the port is on');
+    assert.match(observers, /import\("\.\/chunks\/kubernetes-api-[^"]+\.js"\)/, 'the Kubernetes client loads only in a pod');
   });
 });

@@ -1,0 +1,156 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DestinationStream } from 'pino';
+import type { SupervisionEvent } from '../supervisor/events.ts';
+import type { Supervision, SupervisionSnapshot } from '../supervisor/supervision.ts';
+import { observerSettings, type FromObservers, type ObservedEvent, type ObserverSettings, type ObserverSetup, type ToObservers } from './observer-protocol.ts';
+
+/**
+ * How long the lines counted by level may wait before they go to the observer thread: the server's output comes a
+ * read at a time (thousands a second in a flood), and podvisor_log_lines_total needs the counts, not each read.
+ */
+export const LINE_COUNT_BATCH_MS = 100;
+/** How much longer than the observers' own bounds the supervision thread waits for them at exit. */
+const CLOSE_MARGIN_MS = 2000;
+
+export interface ObserverLinkOptions {
+  readonly settings: ObserverSettings;
+  readonly supervision: Supervision;
+  /** Where podvisor's own log lines go (between the server's lines); undefined: the observer thread writes them to fd 2. */
+  readonly logDestination: DestinationStream | undefined;
+  /** An observer cannot do its job, and podvisor should not run without it (the HTTP port cannot be bound). */
+  readonly onFailure: (message: string) => void;
+  /** The Pod was already being deleted at start: a SIGTERM podvisor may not have heard. */
+  readonly onPodDeletion: () => void;
+}
+
+export interface ObserverLink {
+  /** Sends what is pending, lets the observers flush (each bounds its own wait) and resolves once they have. */
+  close(): Promise<void>;
+}
+
+/**
+ * The supervision thread's side of the observer thread (observer-thread.ts): it starts the thread and posts it every
+ * supervision event with the snapshot that followed it, the events of one turn in one message, the server's line
+ * counts in batches. Nothing here waits for the observer thread, except close(), at exit.
+ */
+export function startObserverThread(options: ObserverLinkOptions): ObserverLink {
+  const { supervision, logDestination } = options;
+  const setup: ObserverSetup = { settings: observerSettings(options.settings), linesToSupervisor: logDestination !== undefined, snapshot: supervision.snapshot };
+  // Its own V8 flags are the process's (bin/podvisor's); env and argv are podvisor's own.
+  const worker = new Worker(observerThreadFile(), { workerData: setup, stdout: false, stderr: false });
+
+  let pending: ObservedEvent[] = [];
+  /** Facts changed without an event since the last message (a session count, a fatal line's pending confirmation). */
+  let snapshotChanged = false;
+  let flushQueued = false;
+  const lineCounts = new Map<string, { stream: 'stdout' | 'stderr'; level: string; count: number }>();
+  let countTimer: NodeJS.Timeout | undefined;
+  let state: 'running' | 'closing' | 'closed' = 'running';
+  let closed: () => void = () => {};
+  const whenClosed = new Promise<void>((resolve) => {
+    closed = resolve;
+  });
+
+  const post = (message: ToObservers): void => {
+    if (state !== 'closed') worker.postMessage(message);
+  };
+  const flush = (): void => {
+    flushQueued = false;
+    if (pending.length === 0 && !snapshotChanged) return;
+    const events = pending;
+    pending = [];
+    snapshotChanged = false;
+    post({ type: 'events', events, snapshot: supervision.snapshot });
+  };
+  const queueFlush = (): void => {
+    if (flushQueued) return;
+    flushQueued = true;
+    queueMicrotask(flush);
+  };
+  /** The counts so far become log_line events, ahead of whatever comes next. */
+  const takeCounts = (snapshot: SupervisionSnapshot): void => {
+    clearTimeout(countTimer);
+    countTimer = undefined;
+    const at = Date.now();
+    for (const { stream, level, count } of lineCounts.values()) pending.push([{ type: 'log_line', stream, level, count }, snapshot, at]);
+    lineCounts.clear();
+  };
+
+  const stopObserving = supervision.observe((event: SupervisionEvent, snapshot) => {
+    if (event.type === 'log_line') {
+      const key = `${event.stream} ${event.level}`;
+      const counted = lineCounts.get(key);
+      if (counted === undefined) lineCounts.set(key, { stream: event.stream, level: event.level, count: event.count ?? 1 });
+      else counted.count += event.count ?? 1;
+      countTimer ??= setTimeout(() => {
+        takeCounts(supervision.snapshot);
+        queueFlush();
+      }, LINE_COUNT_BATCH_MS).unref();
+      return;
+    }
+    if (lineCounts.size > 0) takeCounts(snapshot);
+    pending.push([event, snapshot, Date.now()]);
+    queueFlush();
+  });
+  const stopWatching = supervision.observeUpdates(() => {
+    snapshotChanged = true;
+    queueFlush();
+  });
+
+  worker.on('message', (message: FromObservers) => {
+    switch (message.type) {
+      case 'lines':
+        if (logDestination !== undefined) logDestination.write(message.text);
+        break;
+      case 'failure':
+        options.onFailure(message.message);
+        break;
+      case 'pod_deletion':
+        options.onPodDeletion();
+        break;
+      case 'ping':
+        post({ type: 'pong', id: message.id });
+        break;
+      case 'closed':
+        state = 'closed';
+        closed();
+        break;
+    }
+  });
+  worker.on('error', (error) => {
+    process.stderr.write(`podvisor: the observer thread failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    if (state === 'running') options.onFailure(`the observer thread failed (${error instanceof Error ? error.message : String(error)}): podvisor's logs, metrics and HTTP port are gone`);
+  });
+  worker.on('exit', () => {
+    state = 'closed';
+    closed();
+  });
+  // The observer thread never keeps podvisor alive; at exit, close() waits for it as long as it must.
+  worker.unref();
+
+  return {
+    async close() {
+      if (state !== 'running') return whenClosed;
+      state = 'closing';
+      stopObserving();
+      stopWatching();
+      if (lineCounts.size > 0) takeCounts(supervision.snapshot);
+      flush();
+      post({ type: 'close' });
+      const limit = setTimeout(closed, options.settings.kubernetesShutdownWaitMs + CLOSE_MARGIN_MS);
+      await whenClosed;
+      clearTimeout(limit);
+    },
+  };
+}
+
+/**
+ * The observer thread's entry: dist/observers.js beside the supervision thread's bundle (dist/main.cjs), or the
+ * TypeScript source next to this file when podvisor runs from src/.
+ */
+function observerThreadFile(): URL {
+  const candidates = ['./observers.js', './observer-thread.ts'].map((path) => new URL(path, import.meta.url));
+  return candidates.find((candidate) => existsSync(fileURLToPath(candidate))) ?? (candidates[0] as URL);
+}

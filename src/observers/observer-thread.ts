@@ -1,0 +1,92 @@
+// The observer thread (its own bundle entry, dist/observers.js): every observer of supervision runs here — podvisor's
+// log (pino's formatting), the pid file, the status line, prom-client and the HTTP port, the Kubernetes client — so
+// that none of it can ever delay a signal, a child's exit or a restart on the supervision thread, from podvisor's
+// first milliseconds on (docs/architecture.md, "Two threads"). It learns of supervision only from the events and
+// snapshots the supervision thread posts, and tells that thread only what it must decide on (a port that cannot
+// be bound, a Pod being deleted); podvisor's own log lines go back to be written between the server's lines.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { DestinationStream } from 'pino';
+import { createLogger } from './logger.ts';
+import { LAG_PROBE_LIMIT_SECONDS } from './metrics/process-metrics.ts';
+import { MirroredSupervision } from './mirrored-supervision.ts';
+import type { FromObservers, ObserverSetup, ToObservers } from './observer-protocol.ts';
+import { startObservers, type RunningObservers } from './start-observers.ts';
+
+if (parentPort === null) throw new Error('observer-thread.ts runs as a worker thread of podvisor');
+const port = parentPort;
+const setup = workerData as ObserverSetup;
+const post = (message: FromObservers): void => port.postMessage(message);
+
+const supervision = new MirroredSupervision(setup.snapshot);
+
+/** podvisor's lines of one turn go back together: one message, however many events were logged. */
+let lines: string[] = [];
+function flushLines(): void {
+  if (lines.length === 0) return;
+  post({ type: 'lines', text: lines.join('') });
+  lines = [];
+}
+const toSupervisor: DestinationStream = {
+  write(line: string) {
+    if (lines.length === 0) queueMicrotask(flushLines);
+    lines.push(line);
+  },
+};
+const logger = createLogger(setup.settings.logLevel, setup.linesToSupervisor ? toSupervisor : undefined, () => supervision.eventAt ?? Date.now());
+
+const pings = new Map<number, () => void>();
+let nextPing = 0;
+/** Asks the supervision thread for an answer; resolves with the seconds it took (at most LAG_PROBE_LIMIT_SECONDS). */
+function supervisionThreadDelay(): Promise<number> {
+  const id = nextPing++;
+  const started = process.hrtime.bigint();
+  return new Promise((resolve) => {
+    const answered = (): void => {
+      clearTimeout(limit);
+      pings.delete(id);
+      resolve(Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    const limit = setTimeout(answered, LAG_PROBE_LIMIT_SECONDS * 1000);
+    pings.set(id, answered);
+    post({ type: 'ping', id });
+  });
+}
+
+let running: RunningObservers | undefined;
+let closing: Promise<void> | undefined;
+// Messages that come while the observers start wait their turn here, in order.
+const early: ToObservers[] = [];
+
+port.on('message', (message: ToObservers) => {
+  if (running === undefined) early.push(message);
+  else handle(message);
+});
+
+function handle(message: ToObservers): void {
+  switch (message.type) {
+    case 'events':
+      supervision.receive(message.events, message.snapshot);
+      break;
+    case 'pong':
+      pings.get(message.id)?.();
+      break;
+    case 'close':
+      closing ??= close();
+      break;
+  }
+}
+
+async function close(): Promise<void> {
+  await running?.close();
+  flushLines();
+  post({ type: 'closed' });
+  // Nothing is left to keep this thread alive: it ends once the message is out.
+  port.close();
+}
+
+running = await startObservers({ settings: setup.settings, supervision, logger, supervisionThreadDelay });
+if (running.failure !== undefined) post({ type: 'failure', message: running.failure });
+void running.podDeletion.then((deleting) => {
+  if (deleting) post({ type: 'pod_deletion' });
+});
+for (const message of early.splice(0)) handle(message);
