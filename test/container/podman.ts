@@ -31,15 +31,16 @@ async function imageId(tag: string): Promise<string | undefined> {
  * Builds the image from the checkout (layer-cached: only what changed is rebuilt), after making sure the base
  * stand-in exists. The build stage is tagged too, so that replacing the previous build's images (removed here,
  * so repeated runs do not pile up untagged images) never throws away the cached `npm ci` layer.
+ * Other suites pass tags of their own (the cluster suite: localhost/podvisor-cluster:test).
  * Resolves with the seconds it took.
  */
-export async function buildImage(): Promise<number> {
+export async function buildImage(tag = IMAGE, buildStageTag = BUILD_STAGE_IMAGE): Promise<number> {
   const started = performance.now();
   await runToolOk('bash', [join(ROOT, 'scripts', 'build-base-image.sh')], { timeout: 600_000 });
-  const previous = [await imageId(IMAGE), await imageId(BUILD_STAGE_IMAGE)];
-  await podman(['build', ...BUILD_FLAGS, '--target', 'build', '-t', BUILD_STAGE_IMAGE, ROOT], 900_000);
-  await podman(['build', ...BUILD_FLAGS, '--build-arg', `VERSION=${VERSION}`, '-t', IMAGE, ROOT], 900_000);
-  const current = [await imageId(IMAGE), await imageId(BUILD_STAGE_IMAGE)];
+  const previous = [await imageId(tag), await imageId(buildStageTag)];
+  await podman(['build', ...BUILD_FLAGS, '--target', 'build', '-t', buildStageTag, ROOT], 900_000);
+  await podman(['build', ...BUILD_FLAGS, '--build-arg', `VERSION=${VERSION}`, '-t', tag, ROOT], 900_000);
+  const current = [await imageId(tag), await imageId(buildStageTag)];
   for (const id of previous) {
     // Still in use (a container, or a layer of the new build) makes podman refuse, which is fine.
     if (id !== undefined && !current.includes(id)) await runTool('podman', ['image', 'rm', id]);
