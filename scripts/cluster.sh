@@ -2,7 +2,8 @@
 # A real single-node Kubernetes cluster on this machine, for the cluster suite (test/cluster/) and bench/:
 # etcd (Debian etcd-server), kube-apiserver, kube-controller-manager, kube-scheduler, kubelet on containerd + runc
 # (Debian), kube-proxy in iptables mode, a CNI bridge (Debian containernetworking-plugins: bridge, host-local,
-# portmap) and CoreDNS. The Kubernetes binaries and CoreDNS come from scripts/build-kubernetes.sh.
+# portmap) and CoreDNS. The Kubernetes binaries and CoreDNS come from scripts/build-kubernetes.sh (as does the
+# Prometheus with Kubernetes discovery that the suite runs outside the cluster; cluster.json names it).
 #
 #   cluster.sh up                 starts it (after undoing what a previous, crashed run left); prints its state file
 #   cluster.sh down [--keep-logs] stops everything it started and undoes every change it made to the host
@@ -637,9 +638,10 @@ up() {
     --kubeconfig "$dir/scheduler.kubeconfig" \
     --authentication-kubeconfig "$dir/scheduler.kubeconfig" --authorization-kubeconfig "$dir/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --leader-elect=false --profiling=false
+  # --v=2: the kubelet logs when it kills a container (the suite's delete test reads it).
   launch kubelet "$bin/kubelet" \
     --config "$dir/kubelet/config.yaml" --kubeconfig "$dir/kubelet.kubeconfig" --root-dir "$dir/kubelet" \
-    --hostname-override "$NODE_NAME" --node-ip "$NODE_IP"
+    --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" --v=2
   launch kube-proxy "$bin/kube-proxy" --config "$dir/kube-proxy.yaml"
   cluster_objects
   launch coredns "$coredns" -conf "$dir/Corefile"
@@ -667,6 +669,7 @@ up() {
   "containerdSocket": "$sock",
   "kubernetesVersion": "$("$bin/kube-apiserver" --version | awk '{ print $2 }')",
   "corednsVersion": "$(basename "$coredns" | sed 's/^coredns-//')",
+  "prometheus": "$(ls "$bin"/prometheus-v* | head -n 1)",
   "containerdVersion": "$(containerd --version | awk '{ print $3 }')",
   "runcVersion": "$(runc --version | awk 'NR == 1 { print $3 }')",
   "etcdVersion": "$(etcd --version | awk 'NR == 1 { print $3 }')",

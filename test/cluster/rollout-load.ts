@@ -6,7 +6,7 @@
 import { get, type IncomingMessage } from 'node:http';
 import type { Cluster, WatchEvent } from '../helpers/cluster.ts';
 import { delay } from '../helpers/podvisor-process.ts';
-import { isReady, pods, waitFor, type Pod } from './workloads.ts';
+import { imageValues, isReady, pods, renderChart, TINI_IMAGE, waitFor, type Pod } from './workloads.ts';
 
 export interface RolloutOptions {
   readonly namespace: string;
@@ -224,4 +224,22 @@ export function summarizeRollout(subject: string, result: RolloutResult): string
   for (const failure of result.failed) kinds.set(failure.error, (kinds.get(failure.error) ?? 0) + 1);
   const detail = [...kinds].map(([kind, count]) => `${count}× ${kind}`).join(', ');
   return `${subject}: ${result.failed.length} failed of ${result.requests} requests${detail === '' ? '' : ` (${detail})`}; rollout ${result.rolloutSeconds.toFixed(1)} s, old pods gone after ${result.seconds.toFixed(1)} s`;
+}
+
+/**
+ * The chart's objects with the tini image: tini has no /healthz or /readyz, so the probes go to the server's own
+ * port (GET / answers 200 while it runs), with the chart's readiness timing.
+ */
+export async function tiniManifest(cluster: Cluster, namespace: string, release: string, replicas: string): Promise<string> {
+  const objects = await renderChart(cluster, namespace, release, [
+    ...imageValues(TINI_IMAGE), '--set', `replicaCount=${replicas}`,
+    '--set', 'probes.startup.enabled=false', '--set', 'probes.liveness.enabled=false', '--set', 'probes.readiness.enabled=false',
+  ]);
+  const kept = objects.filter((object) => (object['metadata'] as { annotations?: Record<string, string> } | undefined)?.annotations?.['helm.sh/hook'] === undefined);
+  for (const object of kept) {
+    if (object['kind'] !== 'Deployment') continue;
+    const container = ((object['spec'] as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec.containers)[0] as Record<string, unknown>;
+    container['readinessProbe'] = { httpGet: { path: '/', port: 'stream' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 };
+  }
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: kept });
 }

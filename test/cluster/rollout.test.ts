@@ -4,31 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Cluster } from '../helpers/cluster.ts';
-import { measureRollout, summarizeRollout, type RolloutResult } from './rollout-load.ts';
-import { describeNamespace, dropNamespace, imageValues, installRelease, renderChart, suiteCluster, TINI_IMAGE } from './workloads.ts';
+import { measureRollout, summarizeRollout, tiniManifest, type RolloutResult } from './rollout-load.ts';
+import { describeNamespace, dropNamespace, freshNamespace, installRelease, suiteCluster } from './workloads.ts';
 
 const PODVISOR_NAMESPACE = 'rollout-podvisor';
 const TINI_NAMESPACE = 'rollout-tini';
 const REPLICAS = '2';
 const STREAM_PORT = 8080;
-
-/**
- * The chart's objects with the tini image: tini has no /healthz or /readyz, so the probes go to the server's own
- * port (GET / answers 200 while it runs), with the chart's readiness timing.
- */
-export async function tiniManifest(cluster: Cluster, namespace: string, release: string): Promise<string> {
-  const objects = await renderChart(cluster, namespace, release, [
-    ...imageValues(TINI_IMAGE), '--set', `replicaCount=${REPLICAS}`,
-    '--set', 'probes.startup.enabled=false', '--set', 'probes.liveness.enabled=false', '--set', 'probes.readiness.enabled=false',
-  ]);
-  const kept = objects.filter((object) => (object['metadata'] as { annotations?: Record<string, string> } | undefined)?.annotations?.['helm.sh/hook'] === undefined);
-  for (const object of kept) {
-    if (object['kind'] !== 'Deployment') continue;
-    const container = ((object['spec'] as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec.containers)[0] as Record<string, unknown>;
-    container['readinessProbe'] = { httpGet: { path: '/', port: 'stream' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 };
-  }
-  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: kept });
-}
 
 describe('kubectl rollout restart under load on a real node', { timeout: 900_000 }, () => {
   let cluster: Cluster;
@@ -36,10 +18,10 @@ describe('kubectl rollout restart under load on a real node', { timeout: 900_000
 
   before(async () => {
     cluster = await suiteCluster();
-    await cluster.kubectl(['create', 'namespace', TINI_NAMESPACE]);
+    await freshNamespace(cluster, TINI_NAMESPACE);
     await Promise.all([
       installRelease(cluster, PODVISOR_NAMESPACE, 'roll', ['--set', `replicaCount=${REPLICAS}`]),
-      cluster.kubectl(['apply', '-n', TINI_NAMESPACE, '-f', '-'], { input: await tiniManifest(cluster, TINI_NAMESPACE, 'roll') }),
+      cluster.kubectl(['apply', '-n', TINI_NAMESPACE, '-f', '-'], { input: await tiniManifest(cluster, TINI_NAMESPACE, 'roll', REPLICAS) }),
     ]);
   });
 

@@ -45,9 +45,24 @@ export function imageValues(image: string): string[] {
   return ['--set', `image.repository=${repository}`, '--set', `image.tag=${tag}`, '--set', 'image.pullPolicy=Never'];
 }
 
-/** `helm install` of the chart into its own namespace, waiting for the pods to be Ready. */
-export async function installRelease(cluster: Cluster, namespace: string, release: string, values: readonly string[] = [], wait = true): Promise<void> {
-  await cluster.helm(['install', release, CHART, '--namespace', namespace, '--create-namespace', ...imageValues(CLUSTER_IMAGE), ...values, ...(wait ? ['--wait', '--timeout', '3m'] : [])], { timeout: 240_000 });
+/** Waits until a namespace of an earlier run (deleted without waiting) is gone, then creates it afresh. */
+export async function freshNamespace(cluster: Cluster, namespace: string): Promise<void> {
+  await waitFor(`namespace ${namespace} of an earlier run to be gone`, async () => ((await cluster.kubectlResult(['get', 'namespace', namespace])).code === 0 ? undefined : true), 120_000);
+  await cluster.kubectl(['create', 'namespace', namespace]);
+}
+
+export interface InstallOptions {
+  /** Wait for the pods to be Ready (default true). */
+  readonly wait?: boolean;
+  /** Install into a fresh namespace of its own (default true); false: beside a release installed before. */
+  readonly freshNamespace?: boolean;
+}
+
+/** `helm install` of the chart with the suite's image. */
+export async function installRelease(cluster: Cluster, namespace: string, release: string, values: readonly string[] = [], options: InstallOptions = {}): Promise<void> {
+  if (options.freshNamespace !== false) await freshNamespace(cluster, namespace);
+  const wait = options.wait !== false ? ['--wait', '--timeout', '3m'] : [];
+  await cluster.helm(['install', release, CHART, '--namespace', namespace, ...imageValues(CLUSTER_IMAGE), ...values, ...wait], { timeout: 240_000 });
 }
 
 /** The chart rendered (`helm template`) as objects, for tests that change what helm cannot (the tini variant). */

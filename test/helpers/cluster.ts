@@ -3,7 +3,7 @@
 // and takes it down again, undoing its host changes. One cluster per machine at a time: the suite's global setup
 // (test/cluster/global-setup.ts) starts it once and every test file connects to it; a test file run alone
 // starts its own and stops it after.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ export interface ClusterInfo {
   readonly containerdSocket: string;
   readonly kubernetesVersion: string;
   readonly corednsVersion: string;
+  /** The Prometheus binary (with Kubernetes discovery) that scripts/build-kubernetes.sh built beside them. */
+  readonly prometheus: string;
   readonly containerdVersion: string;
   readonly runcVersion: string;
   readonly etcdVersion: string;
@@ -54,6 +56,11 @@ export interface Cluster extends ClusterInfo {
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }>;
   /** A watch on the apiserver: `onEvent` gets every event until stop(). */
   watch(path: string, onEvent: (event: WatchEvent) => void): { stop(): void };
+  /**
+   * containerd's own event stream (`ctr events`): container and task lifecycle as the runtime sees it, with the
+   * runtime's timestamps — a container's start is known here before the kubelet reports it.
+   */
+  containerEvents(onEvent: (event: ContainerEvent) => void): { stop(): void };
   /** Copies podman images into the cluster's containerd; resolves with the seconds it took. */
   importImages(images: readonly string[]): Promise<number>;
   /** Resident memory of every component now, and of the containerd shims (one per pod). */
@@ -67,7 +74,27 @@ export interface WatchEvent {
   readonly object: Record<string, unknown>;
 }
 
+export interface ContainerEvent {
+  /** Milliseconds since the epoch (containerd's clock: this machine's). */
+  readonly at: number;
+  /** e.g. /tasks/create, /tasks/start, /tasks/exit */
+  readonly topic: string;
+  readonly payload: Record<string, unknown>;
+}
+
 const CLUSTER_JSON = join(CLUSTER_DIRECTORY, 'cluster.json');
+
+/** One line of `ctr events`: "2026-11-30 23:23:45.818107580 +0000 UTC k8s.io /tasks/start {...}". */
+export function parseContainerEvent(line: string): ContainerEvent | undefined {
+  const match = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d+))? \+0000 UTC \S+ (\S+) (\{.*\})$/.exec(line);
+  if (match === null) return undefined;
+  const fraction = Number(`0.${match[3] ?? '0'}`);
+  try {
+    return { at: Date.parse(`${match[1]}T${match[2]}Z`) + fraction * 1000, topic: match[4] as string, payload: JSON.parse(match[5] as string) as Record<string, unknown> };
+  } catch {
+    return undefined;
+  }
+}
 
 /** Brings a cluster up with scripts/cluster.sh (minutes when the Kubernetes binaries must be built first). */
 export async function startCluster(): Promise<Cluster> {
@@ -152,6 +179,21 @@ function connect(owned: boolean): Cluster {
           outgoing.destroy();
         },
       };
+    },
+    containerEvents: (onEvent) => {
+      const child = spawn('ctr', ['--address', info.containerdSocket, '--namespace', 'k8s.io', 'events'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let pending = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => {
+        pending += chunk;
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const event = parseContainerEvent(line);
+          if (event !== undefined) onEvent(event);
+        }
+      });
+      return { stop: () => void child.kill() };
     },
     importImages: async (images) => {
       const started = performance.now();

@@ -1,0 +1,163 @@
+// `kubectl delete pod` on a real node: a server that ignores SIGTERM is killed by podvisor at its drain deadline
+// (exit 137, well before the kubelet's own SIGKILL at the end of the grace period), and a pod deleted within
+// 100 ms of its container starting — SIGTERM arriving while podvisor is still starting as PID 1 — stops promptly
+// too, instead of hanging until the grace period ends.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Cluster, ContainerEvent, WatchEvent } from '../helpers/cluster.ts';
+import { delay } from '../helpers/podvisor-process.ts';
+import { describeNamespace, dropNamespace, installRelease, podEvents, pods, releaseSelector, suiteCluster, waitFor, type Pod } from './workloads.ts';
+
+const NAMESPACE = 'pod-delete';
+
+/**
+ * When podvisor logged "shutting down" (epoch ms), from the container's log file on the node, read the moment the
+ * container exits (the kubelet removes it with the pod). Undefined when there is no such line: the SIGTERM was lost.
+ */
+function shutdownLoggedAt(cluster: Cluster, podName: string): number | undefined {
+  try {
+    const logs = join(cluster.directory, 'pod-logs');
+    const podDirectory = readdirSync(logs).find((entry) => entry.startsWith(`${NAMESPACE}_${podName}_`));
+    if (podDirectory === undefined) return undefined;
+    for (const line of readFileSync(join(logs, podDirectory, 'podvisor', '0.log'), 'utf8').split('\n')) {
+      // CRI log format: "<RFC 3339 time> <stream> <F|P> <line>"; podvisor's own lines are JSON with a time of their own.
+      const json = line.split(' ').slice(3).join(' ');
+      if (!json.startsWith('{')) continue;
+      const parsed = JSON.parse(json) as { msg?: string; time?: string };
+      if (parsed.msg === 'shutting down' && parsed.time !== undefined) return Date.parse(parsed.time);
+    }
+  } catch {
+    // The pod's logs are gone already.
+  }
+  return undefined;
+}
+const FAST_TRIALS = 3;
+
+/** When the kubelet logged "Killing container with a grace period" for the pod (epoch ms; its log runs at --v=2). */
+function kubeletKillAt(cluster: Cluster, podName: string): number | undefined {
+  const year = new Date().getUTCFullYear();
+  for (const line of readFileSync(join(cluster.directory, 'logs', 'kubelet.log'), 'utf8').split('\n')) {
+    if (!line.includes('"Killing container with a grace period"') || !line.includes(`pod="${NAMESPACE}/${podName}"`)) continue;
+    const match = /^[IWE](\d\d)(\d\d) (\d\d:\d\d:\d\d)\.(\d+)/.exec(line);
+    if (match !== null) return Date.parse(`${year}-${match[1]}-${match[2]}T${match[3]}Z`) + Number(`0.${match[4]}`) * 1000;
+  }
+  return undefined;
+}
+
+describe('kubectl delete pod on a real node', { timeout: 420_000 }, () => {
+  let cluster: Cluster;
+  let failed = false;
+
+  before(async () => {
+    cluster = await suiteCluster();
+    // Both releases in one namespace: "hung" runs a server that ignores SIGTERM; "prompt" lends its pod template
+    // (the reference server, default values) to the bare pods of the fast-delete trials.
+    await installRelease(cluster, NAMESPACE, 'hung', ['--set-json', `server.command=["sh","-c","trap '' TERM; echo ignoring SIGTERM; while :; do sleep 1; done"]`]);
+    await installRelease(cluster, NAMESPACE, 'prompt', ['--set', 'replicaCount=0'], { freshNamespace: false });
+  });
+
+  after(async () => {
+    if (failed && cluster !== undefined) process.stdout.write(`# ${(await describeNamespace(cluster, NAMESPACE)).replaceAll('\n', '\n# ')}\n`);
+    if (cluster !== undefined) {
+      await dropNamespace(cluster, NAMESPACE);
+      await cluster.close();
+    }
+  });
+
+  test('a hung server is killed at the drain deadline: exit 137, well before the grace period', async () => {
+    try {
+      const [hung] = await pods(cluster, NAMESPACE, releaseSelector('hung')) as [Pod];
+      const name = hung.metadata.name;
+      const grace = hung.spec.terminationGracePeriodSeconds ?? 30;
+      let terminated: { exitCode: number; reason?: string; message?: string } | undefined;
+      let stoppedAt = 0;
+      const watch = cluster.watch(`/api/v1/namespaces/${NAMESPACE}/pods?fieldSelector=metadata.name%3D${name}`, (event: WatchEvent) => {
+        const state = (event.object as unknown as Pod).status?.containerStatuses?.[0]?.state.terminated;
+        if (state !== undefined && terminated === undefined) {
+          terminated = state;
+          stoppedAt = performance.now();
+        }
+      });
+      const deleted = performance.now();
+      const response = await cluster.api('DELETE', `/api/v1/namespaces/${NAMESPACE}/pods/${name}`);
+      assert.equal(response.status, 200, response.body);
+      await waitFor('the container terminated', async () => terminated, (grace + 30) * 1000, 100);
+      watch.stop();
+      const seconds = (stoppedAt - deleted) / 1000;
+      process.stdout.write(`# hung server: exit ${terminated?.exitCode} ${seconds.toFixed(1)} s after the delete; grace period ${grace} s\n`);
+      assert.equal(terminated?.exitCode, 137, JSON.stringify(terminated));
+      assert.ok(seconds < grace - 2, `stopped ${seconds.toFixed(1)} s after the delete: the kubelet's SIGKILL at the end of the ${grace} s grace period, not podvisor's at its drain deadline`);
+      const events = await waitFor('the DrainTimedOut Event', async () => {
+        const found = await podEvents(cluster, NAMESPACE, name);
+        return found.some((event) => event.reason === 'DrainTimedOut') ? found : undefined;
+      }, 30_000);
+      assert.equal(events.find((event) => event.reason === 'DrainTimedOut')?.type, 'Warning');
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  });
+
+  test(`a pod deleted within 100 ms of its container starting stops promptly (${FAST_TRIALS} trials)`, async () => {
+    const template = JSON.parse(await cluster.kubectl(['get', 'deployment', 'prompt-podvisor', '-n', NAMESPACE, '-o', 'jsonpath={.spec.template}'])) as { metadata: Record<string, unknown>; spec: { terminationGracePeriodSeconds?: number } };
+    const grace = template.spec.terminationGracePeriodSeconds ?? 30;
+    const trials: Array<{ name: string; deleteAfterStartMs: number; killAfterStartMs?: number; sigtermAfterStartMs?: number; stopAfterStartMs: number; exitStatus: number }> = [];
+    for (let trial = 1; trial <= FAST_TRIALS; trial++) {
+      const name = `prompt-fast-${trial}`;
+      let containerId: string | undefined;
+      let startedAt: number | undefined;
+      let deleteSentAt: number | undefined;
+      let exit: { at: number; status: number } | undefined;
+      let sigtermLoggedAt: number | undefined;
+      const events = cluster.containerEvents((event: ContainerEvent) => {
+        const id = event.payload['container_id'];
+        if (event.topic === '/tasks/create' && containerId === undefined && typeof event.payload['bundle'] === 'string') {
+          // The OCI bundle names the pod and says whether this is the app container (not the sandbox), before it starts.
+          try {
+            const annotations = (JSON.parse(readFileSync(join(event.payload['bundle'], 'config.json'), 'utf8')) as { annotations?: Record<string, string> }).annotations ?? {};
+            if (annotations['io.kubernetes.cri.sandbox-name'] === name && annotations['io.kubernetes.cri.container-type'] === 'container') containerId = id as string;
+          } catch {
+            // Not a bundle of ours.
+          }
+        } else if (event.topic === '/tasks/start' && id === containerId && startedAt === undefined) {
+          startedAt = event.at;
+          deleteSentAt = Date.now();
+          void cluster.api('DELETE', `/api/v1/namespaces/${NAMESPACE}/pods/${name}`);
+        } else if (event.topic === '/tasks/exit' && id === containerId && exit === undefined) {
+          exit = { at: event.at, status: typeof event.payload['exit_status'] === 'number' ? event.payload['exit_status'] : 0 };
+          sigtermLoggedAt = shutdownLoggedAt(cluster, name);
+        }
+      });
+      try {
+        await delay(200);
+        const manifest = { apiVersion: 'v1', kind: 'Pod', metadata: { ...template.metadata, name, namespace: NAMESPACE }, spec: template.spec };
+        await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify(manifest) });
+        await waitFor(`${name}'s container to exit`, async () => exit, (grace + 30) * 1000, 100);
+      } finally {
+        events.stop();
+      }
+      const killAt = kubeletKillAt(cluster, name);
+      const result = {
+        name,
+        deleteAfterStartMs: (deleteSentAt as number) - (startedAt as number),
+        ...(sigtermLoggedAt === undefined ? {} : { sigtermAfterStartMs: sigtermLoggedAt - (startedAt as number) }),
+        ...(killAt === undefined ? {} : { killAfterStartMs: killAt - (startedAt as number) }),
+        stopAfterStartMs: (exit as { at: number }).at - (startedAt as number),
+        exitStatus: (exit as { status: number }).status,
+      };
+      trials.push(result);
+      const handled = result.sigtermAfterStartMs === undefined ? 'podvisor never logged the SIGTERM' : `podvisor logged the SIGTERM ${result.sigtermAfterStartMs.toFixed(0)} ms after the start`;
+      const killed = result.killAfterStartMs === undefined ? 'the kubelet\'s kill not found in its log' : `the kubelet killed it (SIGTERM) ${result.killAfterStartMs.toFixed(0)} ms after the start`;
+      process.stdout.write(`# fast delete ${trial}: DELETE sent ${result.deleteAfterStartMs.toFixed(0)} ms after the container started; ${killed}; ${handled}; it exited ${result.exitStatus} after ${(result.stopAfterStartMs / 1000).toFixed(2)} s (grace period ${grace} s)\n`);
+      await waitFor(`${name} gone`, async () => ((await cluster.kubectlResult(['get', 'pod', name, '-n', NAMESPACE])).code === 0 ? undefined : true), 60_000);
+    }
+    for (const result of trials) {
+      assert.ok(result.deleteAfterStartMs < 100, `${result.name}: the DELETE went out ${result.deleteAfterStartMs} ms after the start: the trial did not test an early SIGTERM`);
+    }
+    for (const result of trials) {
+      assert.ok(result.stopAfterStartMs < (grace - 2) * 1000 && result.exitStatus === 0, `${result.name}: exited ${result.exitStatus} ${(result.stopAfterStartMs / 1000).toFixed(2)} s after its start: the SIGTERM was lost and the kubelet killed it at the end of the grace period\n${JSON.stringify(trials)}`);
+    }
+  });
+});
