@@ -54,7 +54,6 @@ PAUSE_IMAGE=localhost/podvisor-cluster-pause:1
 # The sysctls this script or the kubelet writes (the kubelet's with protectKernelDefaults: false).
 SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables vm.overcommit_memory vm.panic_on_oom kernel.panic
          kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.conf.all.route_localnet)
-COMPONENTS_STOP_ORDER=(coredns kube-proxy kube-scheduler kube-controller-manager kubelet containerd kube-apiserver etcd)
 
 started_ms=$(date +%s%3N)
 say() { echo "cluster: $*" >&2; }
@@ -89,17 +88,32 @@ alive() {
   echo "$pid"
 }
 
-stop_component() {
-  local name=$1 pid i
-  pid=$(alive "$name") || { rm -f "$dir/pids/$name.pid"; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
-  if [ -d "/proc/$pid" ]; then
-    say "$name (pid $pid) still running 10 s after SIGTERM: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
-  fi
-  rm -f "$dir/pids/$name.pid"
+# running PID: whether the process is still there (a zombie waiting for its reaper counts as gone).
+running() {
+  local state
+  state=$(awk '{ print $3 }' "/proc/$1/stat" 2> /dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# stop_components NAME...: SIGTERM to all of them at once, then SIGKILL to any still running 10 s later.
+stop_components() {
+  local name pid pids=() i
+  for name in "$@"; do
+    pid=$(alive "$name") && { kill -TERM "$pid" 2> /dev/null; pids+=("$name:$pid"); }
+    rm -f "$dir/pids/$name.pid"
+  done
+  for i in $(seq 1 100); do
+    local left=0 entry
+    for entry in "${pids[@]}"; do running "${entry#*:}" && left=1; done
+    [ "$left" = 0 ] && return 0
+    sleep 0.1
+  done
+  for entry in "${pids[@]}"; do
+    if running "${entry#*:}"; then
+      say "${entry%%:*} (pid ${entry#*:}) still running 10 s after SIGTERM: SIGKILL"
+      kill -KILL "${entry#*:}" 2> /dev/null
+    fi
+  done
 }
 
 # wait_until WHAT SECONDS COMPONENT COMMAND...: polls COMMAND until it succeeds; fails with the component's log.
@@ -315,7 +329,7 @@ down() {
       sleep 0.5
     done
   fi
-  for name in coredns kube-proxy kube-scheduler kube-controller-manager kubelet; do stop_component "$name"; done
+  stop_components coredns kube-proxy kube-scheduler kube-controller-manager kubelet
 
   # Whatever the kubelet did not stop: containerd's tasks, killed and deleted, so that no container outlives us.
   if alive containerd > /dev/null; then
@@ -326,7 +340,7 @@ down() {
     for id in $(ctr_ tasks ls -q 2> /dev/null); do ctr_ tasks delete --force "$id" > /dev/null 2>&1 || true; done
     for id in $(ctr_ containers ls -q 2> /dev/null); do ctr_ containers delete "$id" > /dev/null 2>&1 || true; done
   fi
-  stop_component containerd
+  stop_components containerd
   # Shims whose containerd is gone (a crashed run): found by our socket path in their command line.
   local exe
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
@@ -334,8 +348,7 @@ down() {
     [ "${exe##*/}" = containerd-shim-runc-v2 ] || continue
     tr '\0' ' ' < "/proc/$pid/cmdline" 2> /dev/null | grep -q -F -- "$sock" && kill -KILL "$pid" 2> /dev/null || true
   done
-  stop_component kube-apiserver
-  stop_component etcd
+  stop_components kube-apiserver etcd
 
   local mount
   while IFS= read -r mount; do

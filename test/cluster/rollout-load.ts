@@ -181,7 +181,7 @@ export async function measureRollout(cluster: Cluster, options: RolloutOptions):
     }
   })();
 
-  let rolloutSeconds = Number.NaN;
+  let rolloutSeconds: number | undefined;
   try {
     await cluster.kubectl(['rollout', 'restart', `deployment/${deployment}`, '-n', namespace]);
     await cluster.kubectl(['rollout', 'status', `deployment/${deployment}`, '-n', namespace, '--timeout', `${Math.round(maxMs / 1000)}s`], { timeout: maxMs + 10_000 });
@@ -202,7 +202,7 @@ export async function measureRollout(cluster: Cluster, options: RolloutOptions):
   return {
     requests,
     failed,
-    rolloutSeconds,
+    rolloutSeconds: rolloutSeconds ?? Number.NaN,
     seconds,
     oldPods: [...oldNames].map((name) => {
       const outcome = outcomes.get(name) ?? {};
