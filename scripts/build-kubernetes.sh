@@ -33,7 +33,9 @@ if [ "$what" = apiserver ] && [ -x "$dir/kube-apiserver" ]; then echo "$dir"; ex
 if have_all; then echo "$dir"; exit 0; fi
 
 mkdir -p "$dir"
-# One build at a time per machine: a second caller waits for the first instead of compiling twice.
+# One build at a time per machine: a second caller waits for the first instead of compiling twice. One lock per
+# part, so that a caller who needs only kube-apiserver (test:chart, test:kubernetes) goes on as soon as the
+# Kubernetes binaries are there, while CoreDNS and Prometheus are still being built.
 exec 9>"$dir/.lock"
 flock 9
 if [ "$what" = apiserver ] && [ -x "$dir/kube-apiserver" ]; then echo "$dir"; exit 0; fi
@@ -86,13 +88,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   for b in "${missing[@]}"; do mv "$work/out/$b" "$dir/$b"; done
 fi
 
-if [ "$what" = all ] && [ ! -x "$dir/coredns-$coredns_version" ]; then
+[ "$what" = all ] || { echo "$dir"; exit 0; }
+exec 9>&-
+exec 8>"$dir/.lock-coredns"
+flock 8
+if [ ! -x "$dir/coredns-$coredns_version" ]; then
   echo "building coredns $coredns_version (~5 minutes)" >&2
   GOBIN="$work/gobin" CGO_ENABLED=0 GOFLAGS=-trimpath go install -ldflags "-s -w" "github.com/coredns/coredns@$coredns_version" >&2
   mv "$work/gobin/coredns" "$dir/coredns-$coredns_version"
 fi
 
-if [ "$what" = all ] && [ ! -x "$dir/prometheus-$prometheus_version" ]; then
+exec 8>&-
+exec 7>"$dir/.lock-prometheus"
+flock 7
+if [ ! -x "$dir/prometheus-$prometheus_version" ]; then
   echo "building prometheus $prometheus_version with Kubernetes discovery only (~5 minutes)" >&2
   GOBIN="$work/gobin" CGO_ENABLED=0 GOFLAGS=-trimpath go install -tags remove_all_sd,enable_kubernetes_sd \
     -ldflags "-s -w -X github.com/prometheus/common/version.Version=${prometheus_version#v}" \
