@@ -185,7 +185,7 @@ describe('kubectl delete pod on a real node', { timeout: 420_000 }, () => {
       }
     }
     for (const result of trials) {
-      assert.ok(Math.abs(result.deleteAfterStartMs) < 150, `${result.name}: the DELETE went out ${result.deleteAfterStartMs.toFixed(0)} ms from the container's start: the trial did not test an early SIGTERM`);
+      assert.ok(result.deleteAfterStartMs < 100, `${result.name}: the DELETE went out ${result.deleteAfterStartMs.toFixed(0)} ms after the container started: the trial did not test an early SIGTERM`);
     }
     for (const result of trials) {
       assert.ok(result.stopAfterStartMs < (grace - 2) * 1000 && result.exitStatus === 0, `${result.name}: exited ${result.exitStatus} ${(result.stopAfterStartMs / 1000).toFixed(2)} s after its start: the SIGTERM was lost and the kubelet killed it at the end of the grace period\n${JSON.stringify(trials)}`);
