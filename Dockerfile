@@ -1,11 +1,12 @@
 # podvisor: a PID-1 supervisor for Kubernetes containers.
 #
-#   podman build -t podvisor:0.1.0 .        (here: add --isolation chroot --network host --pull=never)
+#   docker build -t podvisor:0.1.0 .
 #   docker run --rm -p 8080:8080 -p 9464:9464 podvisor:0.1.0
+#   (podman: the same; docs/packaging.md has the flags podman needs on the project's machines)
 #
 # Without a command the image runs the reference streaming server (STREAM_PORT 8080) under podvisor; metrics,
 # /healthz and /readyz are on 9464. To supervise your own server, build FROM this image and set CMD to your
-# server's command line (see the README, "Packaging").
+# server's command line. docs/packaging.md: derived images, images without Node, sizes.
 
 # --- build: install with the lockfile, bundle with esbuild (dist/: one entry file plus lazily loaded chunks)
 FROM docker.io/library/node:24-bookworm-slim AS build
@@ -20,18 +21,20 @@ COPY scripts/build.mjs scripts/build.mjs
 COPY src src
 RUN npm run build --silent
 
-# --- runtime: Node, the bundle, koffi (the one native addon, kept out of the bundle) and the launcher
-FROM docker.io/library/node:24-bookworm-slim
-ENV NODE_ENV=production
-WORKDIR /opt/podvisor
-# package.json says "type": "module", which the ESM bundle in dist/ needs.
-COPY package.json ./
+# The runtime's whole root, assembled from this stage: /opt/podvisor (Node, the bundle, koffi, the launcher) and
+# the few Debian files that Node and a shell need (scripts/assemble-runtime.sh says which and why).
 COPY bin/podvisor bin/podvisor
-COPY --from=build /build/dist dist
-COPY --from=build /build/node_modules/koffi node_modules/koffi
-COPY --from=build /build/node_modules/@koromix node_modules/@koromix
-RUN ln -s /opt/podvisor/bin/podvisor /usr/local/bin/podvisor && podvisor --version
-# uid/gid 1000 is the base image's `node` user; numeric so that Kubernetes' runAsNonRoot can verify it.
+COPY scripts/assemble-runtime.sh scripts/assemble-runtime.sh
+RUN sh scripts/assemble-runtime.sh /runtime
+
+# --- runtime: nothing but that root, in one layer. /opt/podvisor is self-contained: an image without Node can
+# take it with one COPY --from (see docs/packaging.md).
+FROM scratch
+COPY --from=build /runtime /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    NODE_ENV=production
+RUN chown 1000:1000 /home/node && podvisor --version
+# uid/gid 1000 is the `node` user, as in the node image; numeric so that Kubernetes' runAsNonRoot can verify it.
 # podvisor writes nothing outside /tmp, so the root filesystem may be mounted read-only.
 USER 1000:1000
 # Where a derived image puts its own server (COPY server.js ./ then CMD ["node", "server.js"]).
@@ -39,7 +42,8 @@ WORKDIR /app
 EXPOSE 8080 9464
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["podvisor"]
-# Last, so that a new version or revision rebuilds nothing but the labels.
+# Last, so that a new version or revision rebuilds nothing but the labels. base.name: where Node and the Debian
+# files come from; a new one of it is what updates them.
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="podvisor" \

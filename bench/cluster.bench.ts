@@ -8,9 +8,9 @@
  *   PID 1, rounds alternating in the same cluster.
  * node bench/cluster.bench.ts [ROUNDS]
  */
-import { runningCluster, startCluster, stopCluster, type Cluster } from '../test/helpers/cluster.ts';
+import { lockCluster, runningCluster, startCluster, stopCluster, type Cluster } from '../test/helpers/cluster.ts';
 import { measureRollout, summarizeRollout, tiniManifest } from '../test/cluster/rollout-load.ts';
-import { dropNamespace, freshNamespace, installRelease, prepareImages } from '../test/cluster/workloads.ts';
+import { dropNamespace, freshNamespace, installRelease, prepareImages, removeImages } from '../test/cluster/workloads.ts';
 import { absent, printResult, progress, row, type BenchRow } from './lib/report.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
@@ -19,6 +19,7 @@ const PODVISOR_NAMESPACE = 'bench-rollout-podvisor';
 const TINI_NAMESPACE = 'bench-rollout-tini';
 
 const rows: BenchRow[] = [];
+const unlock = await lockCluster();
 let cluster: Cluster | undefined = runningCluster();
 const owned = cluster === undefined;
 try {
@@ -73,5 +74,7 @@ try {
     await dropNamespace(cluster, TINI_NAMESPACE);
   }
   if (owned && cluster !== undefined) await stopCluster();
+  await removeImages();
+  unlock();
 }
 printResult('cluster', rows);

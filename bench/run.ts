@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: builds podvisor, checks (and if need be installs) the anchors, runs every bench/*.bench.ts in
- * sequence, and writes bench/results/results.{json,md,svg} and the README's performance table.
- * node bench/run.ts [--only name,name] [--no-readme]
+ * sequence, and writes bench/results/results.{json,md,svg} and the results table of docs/performance.md.
+ * node bench/run.ts [--only name,name] [--no-docs]
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { PM2_RUNTIME, ROOT } from './lib/subjects.ts';
 const FIRST = ['startup', 'signals', 'restart', 'shutdown', 'memory'];
 const HARNESS_TIMEOUT_MS = 10 * 60 * 1000;
 const RESULTS = join(ROOT, 'bench', 'results');
-const README = join(ROOT, 'README.md');
+const PERFORMANCE_DOC = join(ROOT, 'docs', 'performance.md');
 const BEGIN = '<!-- bench:results -->';
 const END = '<!-- /bench:results -->';
 
@@ -158,15 +158,15 @@ writeFileSync(join(RESULTS, 'results.md'), `# podvisor benchmark results\n\n${ta
 writeFileSync(join(RESULTS, 'results.svg'), barChart(`podvisor and the anchors — medians, log scale (${machine.nproc} × ${machine.cpu}, Node ${machine.node})`, panels));
 progress(`wrote ${join(RESULTS, 'results.json')}, results.md, results.svg`);
 
-if (!args.includes('--no-readme') && only === undefined) {
-  const readme = readFileSync(README, 'utf8');
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
+if (!args.includes('--no-docs') && only === undefined) {
+  const doc = readFileSync(PERFORMANCE_DOC, 'utf8');
+  const start = doc.indexOf(BEGIN);
+  const end = doc.indexOf(END);
   if (start === -1 || end === -1 || end < start) {
-    progress(`README.md has no ${BEGIN} … ${END} markers: table not copied`);
+    progress(`docs/performance.md has no ${BEGIN} … ${END} markers: table not copied`);
   } else {
-    const body = `${BEGIN}\n${table.join('\n')}\n\n![podvisor against the anchors](bench/results/results.svg)\n${END}`;
-    writeFileSync(README, readme.slice(0, start) + body + readme.slice(end + END.length));
-    progress('README.md performance table updated');
+    const body = `${BEGIN}\n${table.join('\n')}\n\n![podvisor against the anchors](../bench/results/results.svg)\n${END}`;
+    writeFileSync(PERFORMANCE_DOC, doc.slice(0, start) + body + doc.slice(end + END.length));
+    progress('docs/performance.md results table updated');
   }
 }

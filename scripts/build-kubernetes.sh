@@ -9,7 +9,8 @@
 # throwaway module requires it and replaces every staging module with its published v0.Y.Z twin (see
 # kubernetes/kubernetes#79384). 1.34 is the newest minor whose kubelet still runs on cgroup v1 (failCgroupV1: false).
 #
-# Usage: build-kubernetes.sh [apiserver|all]   (default all). Prints the binaries' directory on stdout.
+# Usage: build-kubernetes.sh [apiserver|kube|all]   (default all): kube-apiserver alone, the six Kubernetes binaries,
+# or those and CoreDNS and Prometheus. Prints the binaries' directory on stdout.
 # Cache: $PODVISOR_CACHE (default ~/.cache/podvisor)/kubernetes-<version>/, shared by every checkout on the
 # machine on purpose (the binaries are ~700 MB and take ~15 minutes); keyed on the versions, written atomically.
 set -euo pipefail
@@ -29,17 +30,30 @@ have_all() {
   for b in "${kube_binaries[@]}"; do [ -x "$dir/$b" ] || return 1; done
   [ -x "$dir/coredns-$coredns_version" ] && [ -x "$dir/prometheus-$prometheus_version" ]
 }
-if [ "$what" = apiserver ] && [ -x "$dir/kube-apiserver" ]; then echo "$dir"; exit 0; fi
-if have_all; then echo "$dir"; exit 0; fi
+case "$what" in
+  apiserver | kube | all) ;;
+  *) echo "build-kubernetes.sh: unknown target \"$what\"; accepted: apiserver, kube, all" >&2; exit 2 ;;
+esac
+have_kube() {
+  local b
+  for b in "${kube_binaries[@]}"; do [ -x "$dir/$b" ] || return 1; done
+}
+have_wanted() {
+  case "$what" in
+    apiserver) [ -x "$dir/kube-apiserver" ] ;;
+    kube) have_kube ;;
+    all) have_all ;;
+  esac
+}
+if have_wanted; then echo "$dir"; exit 0; fi
 
 mkdir -p "$dir"
 # One build at a time per machine: a second caller waits for the first instead of compiling twice. One lock per
-# part, so that a caller who needs only kube-apiserver (test:chart, test:kubernetes) goes on as soon as the
-# Kubernetes binaries are there, while CoreDNS and Prometheus are still being built.
+# part, so that a caller who needs only the Kubernetes binaries (test:chart, test:kubernetes) goes on as soon as
+# they are there, while CoreDNS and Prometheus are still being built.
 exec 9>"$dir/.lock"
 flock 9
-if [ "$what" = apiserver ] && [ -x "$dir/kube-apiserver" ]; then echo "$dir"; exit 0; fi
-if have_all; then echo "$dir"; exit 0; fi
+if have_wanted; then echo "$dir"; exit 0; fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -89,6 +103,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ "$what" = all ] || { echo "$dir"; exit 0; }
+# The Kubernetes binaries are in place: callers waiting for them alone go on while the rest builds.
 exec 9>&-
 exec 8>"$dir/.lock-coredns"
 flock 8

@@ -680,6 +680,7 @@ up() {
   "podCidr": "$POD_CIDR",
   "serviceCidr": "$SERVICE_CIDR",
   "containerdSocket": "$sock",
+  "pauseImage": "$PAUSE_IMAGE",
   "kubernetesVersion": "$("$bin/kube-apiserver" --version | awk '{ print $2 }')",
   "corednsVersion": "$(basename "$coredns" | sed 's/^coredns-//')",
   "prometheus": "$(ls "$bin"/prometheus-v* | head -n 1)",

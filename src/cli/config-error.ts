@@ -1,16 +1,9 @@
+import { ownLogLine } from '../ipc/log-levels.ts';
+
 /**
- * Reports bad configuration as one pino-shaped JSON line on stderr naming every bad setting, without
+ * Reports bad configuration as one of podvisor's JSON log lines on stderr naming every bad setting, without
  * loading pino (nothing else is started).
  */
 export function reportConfigurationErrors(errors: readonly string[]): void {
-  const line = {
-    level: 60,
-    levelName: 'fatal',
-    time: new Date().toISOString(),
-    name: 'podvisor',
-    pid: process.pid,
-    errors,
-    msg: `bad configuration, nothing started: ${errors.join('; ')}`,
-  };
-  process.stderr.write(`${JSON.stringify(line)}\n`);
+  process.stderr.write(ownLogLine('fatal', `bad configuration, nothing started: ${errors.join('; ')}`, { errors }));
 }

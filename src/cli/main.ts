@@ -3,22 +3,25 @@ import { loadSettings } from '../config/load-settings.ts';
 import type { Prefs, PrefsResult } from '../config/prefs.ts';
 import type { ReadinessCheck } from '../config/readiness-setting.ts';
 import type { Settings } from '../config/settings.ts';
+import { VERSION } from '../config/version.ts';
 import { createServerOutput } from '../output/create-server-output.ts';
-import { FORWARDED_SIGNALS, IGNORED_SIGNALS, Supervisor } from '../supervisor/supervisor.ts';
+import { OrphanReaper } from '../pid1/reaper.ts';
+import { receiveSigusr1 } from '../pid1/signal-mask.ts';
 import { Supervision } from '../supervisor/supervision.ts';
+import { Supervisor } from '../supervisor/supervisor.ts';
 import { parseArguments } from './arguments.ts';
 import { reportConfigurationErrors } from './config-error.ts';
+import { holdSignals, type EarlySignals } from './early-signals.ts';
 import { helpText } from './help.ts';
-import { VERSION } from './version.ts';
 
-/** Where the bundle keeps the reference streaming server (SPEC §9), next to podvisor itself. */
+/** Where the bundle keeps the reference streaming server (docs/kit.md), next to podvisor itself. */
 const REFERENCE_SERVER = fileURLToPath(new URL('./reference-server.js', import.meta.url));
 
 /**
  * podvisor's start-up, in the order that keeps the server's start fast: configuration, the server's spawn,
  * and only then the observers (pino, prom-client, the HTTP port, the Kubernetes client).
  */
-export async function main(argv: readonly string[], environment: NodeJS.ProcessEnv): Promise<number> {
+export async function main(argv: readonly string[], environment: NodeJS.ProcessEnv, signals: EarlySignals = holdSignals()): Promise<number> {
   const parsed = parseArguments(argv);
   if (parsed.help) {
     process.stdout.write(helpText(VERSION));
@@ -54,6 +57,7 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
     becomeSubreaper();
   }
 
+  receiveSigusr1();
   const supervision = new Supervision({ holdEvents: true });
   const ownChildren = new Set<number>();
   const output = createServerOutput(settings);
@@ -69,33 +73,31 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
     initialPrefs,
     ownChildren,
   });
-  installSignalHandlers(supervisor);
+  // Signals that came before supervision existed are acted on now, in order; from here on, as they come.
+  signals.deliverTo((signal) => supervisor.handleSignal(signal));
+  // Reaping is a PID-1 duty of supervision: it starts with it, before any observer loads.
+  const reaper = new OrphanReaper(ownChildren, (pid) => supervision.emit({ type: 'orphan_reaped', pid }));
+  reaper.start();
   const finished = supervisor.run();
 
   const { startObservers } = await import('../observers/start-observers.ts');
-  const observers = await startObservers({ settings, supervision, supervisor, ownChildren, logDestination: output.logDestination });
+  const observers = await startObservers({ settings, supervision: supervision.view, logDestination: output.logDestination });
   supervision.release();
+  // podvisor does not run without its HTTP port when one was asked for: exit 2, the server stopped gracefully.
+  if (observers.failure !== undefined) supervisor.abort(2, observers.failure);
   const status = await finished;
+  reaper.stop();
   await observers.close();
   return status;
 }
 
-function installSignalHandlers(supervisor: Supervisor): void {
-  process.on('SIGTERM', () => supervisor.requestShutdown('SIGTERM'));
-  process.on('SIGQUIT', () => supervisor.requestShutdown('SIGQUIT'));
-  process.on('SIGINT', () => supervisor.requestRestart());
-  process.on('SIGHUP', () => supervisor.reload());
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, () => supervisor.forward(signal));
-  for (const signal of IGNORED_SIGNALS) process.on(signal, () => {});
-}
-
 /**
- * The server inherits podvisor's environment, plus the drain time the kit needs to honour, minus what
+ * The server inherits podvisor's environment, plus the drain deadline the kit plans its drain by, minus what
  * bin/podvisor set for podvisor alone.
  */
-export function serverEnvironment(environment: NodeJS.ProcessEnv, settings: Pick<Settings, 'drainSeconds'>): NodeJS.ProcessEnv {
+export function serverEnvironment(environment: NodeJS.ProcessEnv, settings: Pick<Settings, 'drainSeconds' | 'killGraceMs'>): NodeJS.ProcessEnv {
   // The marker is set by bin/podvisor when it chose MALLOC_ARENA_MAX for podvisor itself (the operator had not).
   const { __PODVISOR_DEFAULT_MALLOC_ARENA_MAX: chosenByLauncher, MALLOC_ARENA_MAX: arenas, ...rest } = environment;
   const inherited = chosenByLauncher === '1' || arenas === undefined ? rest : { ...rest, MALLOC_ARENA_MAX: arenas };
-  return { ...inherited, PODVISOR_DRAIN_SECONDS: String(settings.drainSeconds) };
+  return { ...inherited, PODVISOR_DRAIN_SECONDS: String(settings.drainSeconds), PODVISOR_KILL_GRACE_MS: String(settings.killGraceMs) };
 }

@@ -10,7 +10,7 @@ function shown(value: string | undefined): string {
 
 /**
  * Reads every setting from the environment, flags overriding it, and reports every bad one at once, each
- * naming the variable, the value and what is accepted (SPEC §1).
+ * naming the variable, the value and what is accepted (docs/configuration.md).
  */
 export function loadSettings(environment: NodeJS.ProcessEnv, flagValues: Readonly<Record<string, string>>): SettingsResult {
   const source: Record<string, string | undefined> = {};

@@ -1,4 +1,4 @@
-/** The error-log rule of SPEC §5: which server output lines count as fatal. */
+/** The error-log rule (docs/output.md): which server output lines count as fatal. */
 export type LogRule =
   | { readonly kind: 'off' }
   | { readonly kind: 'level'; readonly threshold: 'fatal' | 'error' }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 
-/** The prefs file: what may change while podvisor runs (the seed's auto_restart). */
+/** The prefs file: what may change while podvisor runs (the Darwin Streaming Server's auto_restart, docs/origins.md). */
 export interface Prefs {
   readonly autoRestart: boolean | undefined;
 }
@@ -25,7 +25,7 @@ export function parsePrefs(text: string, path: string): PrefsResult {
   const record = document as Record<string, unknown>;
   const unknown = Object.keys(record).filter((key) => !KNOWN_KEYS.has(key));
   if (unknown.length > 0) {
-    return { ok: false, message: `prefs file ${path} has unknown keys ${unknown.join(', ')}; accepted: autoRestart (or the seed's auto_restart)` };
+    return { ok: false, message: `prefs file ${path} has unknown keys ${unknown.join(', ')}; accepted: autoRestart (or auto_restart)` };
   }
   const value = record['autoRestart'] ?? record['auto_restart'];
   if (value !== undefined && typeof value !== 'boolean') {

@@ -1,4 +1,4 @@
-/** PODVISOR_READINESS (SPEC §10): when a spawned server counts as `running`. */
+/** PODVISOR_READINESS (docs/supervision.md, "Readiness"): when a spawned server counts as `running`. */
 export type ReadinessCheck =
   /** The kit reports readiness when it says hello; any other server is running once spawned. */
   | { readonly kind: 'auto' }

@@ -1,5 +1,5 @@
 import env from 'env-var';
-import { RESTART_POLICIES, type RestartPolicy } from '../supervisor/restart-decision.ts';
+import { RESTART_POLICIES, type RestartPolicy } from './restart-policy.ts';
 import { parseLogRule, type LogRule } from './log-rule.ts';
 import { parseReadiness, type ReadinessCheck } from './readiness-setting.ts';
 
@@ -61,7 +61,7 @@ export const SETTINGS = {
     flag: '--restart-policy',
     defaultValue: 'dss',
     accepts: RESTART_POLICIES.join(' | '),
-    help: 'when to restart the server (dss: the seed exit-code protocol: 0 and 255 end supervision)',
+    help: "when to restart the server (dss: the Darwin Streaming Server's exit-code protocol: 0 and 255 end supervision)",
     read: (reader, name) => reader.get(name).required().asEnum(RESTART_POLICIES),
   }),
   autoRestart: setting<boolean>({

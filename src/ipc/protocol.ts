@@ -1,8 +1,10 @@
-import { isServerState, type ServerState } from '../supervisor/states.ts';
+import { isServerState, type ServerState } from './server-states.ts';
 
 /**
- * Messages a server built on the kit sends podvisor over Node's IPC channel (process.send). Every message
- * carries `podvisor: 1` so that other IPC traffic of the server is ignored.
+ * The channel between podvisor and a server built on the kit (docs/kit.md, "The channel to podvisor"): a Unix
+ * socket podvisor gives every server at file descriptor CHANNEL_FD, named in its environment as
+ * PODVISOR_CHANNEL_FD. The kit writes one JSON message per line; podvisor reads at most MAX_MESSAGE_BYTES a line
+ * and drops anything that is not a well-formed kit message. Every message carries `podvisor: 1`.
  */
 export type KitMessage =
   /** First message after the kit loads: the kit now owns the server's state. */
@@ -14,6 +16,15 @@ export type KitMessage =
 
 export const PROTOCOL_VERSION = 1;
 
+/** The server's file descriptor for the channel: above the 3–9 that shell scripts and socket activation use. */
+export const CHANNEL_FD = 10;
+/** The environment variable that tells the kit which descriptor the channel is on. */
+export const CHANNEL_FD_VARIABLE = 'PODVISOR_CHANNEL_FD';
+/** The longest line podvisor reads as a message, newline excluded; a longer line is dropped whole. */
+export const MAX_MESSAGE_BYTES = 4096;
+/** The longest fatal message the kit sends (it cuts longer ones); leaves room for the JSON around it. */
+export const MAX_FATAL_MESSAGE_CHARACTERS = 1024;
+
 /** Returns the message when `value` is a well-formed kit message, else undefined. Pure. */
 export function asKitMessage(value: unknown): KitMessage | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -21,14 +32,43 @@ export function asKitMessage(value: unknown): KitMessage | undefined {
   if (message['podvisor'] !== PROTOCOL_VERSION) return undefined;
   switch (message['type']) {
     case 'hello':
-      return isServerState(message['state']) && typeof message['pid'] === 'number' ? (message as KitMessage) : undefined;
+      return isServerState(message['state']) && Number.isSafeInteger(message['pid']) ? { podvisor: 1, type: 'hello', state: message['state'], pid: message['pid'] as number } : undefined;
     case 'state':
-      return isServerState(message['state']) ? (message as KitMessage) : undefined;
+      return isServerState(message['state']) ? { podvisor: 1, type: 'state', state: message['state'] } : undefined;
     case 'sessions':
-      return Number.isInteger(message['count']) && (message['count'] as number) >= 0 ? (message as KitMessage) : undefined;
+      return Number.isSafeInteger(message['count']) && (message['count'] as number) >= 0 ? { podvisor: 1, type: 'sessions', count: message['count'] as number } : undefined;
     case 'fatal':
-      return typeof message['message'] === 'string' ? (message as KitMessage) : undefined;
+      return typeof message['message'] === 'string' ? { podvisor: 1, type: 'fatal', message: message['message'] } : undefined;
     default:
       return undefined;
   }
+}
+
+/** One line of the channel, decoded: a message, or why it is not one (for podvisor's warning). */
+export type ParsedLine = { readonly ok: true; readonly message: KitMessage } | { readonly ok: false; readonly why: 'not JSON' | 'not a kit message' };
+
+export function parseKitLine(line: string): ParsedLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { ok: false, why: 'not JSON' };
+  }
+  const message = asKitMessage(value);
+  return message === undefined ? { ok: false, why: 'not a kit message' } : { ok: true, message };
+}
+
+/**
+ * The line the kit writes for `message`: a fatal message is cut (on a character boundary, with "…") to at most
+ * MAX_FATAL_MESSAGE_CHARACTERS, and further until the line fits in MAX_MESSAGE_BYTES.
+ */
+export function encodeKitMessage(message: KitMessage): string {
+  if (message.type !== 'fatal') return `${JSON.stringify(message)}\n`;
+  let characters = [...message.message];
+  let line = JSON.stringify(message);
+  for (let limit = MAX_FATAL_MESSAGE_CHARACTERS; characters.length > limit || Buffer.byteLength(line) > MAX_MESSAGE_BYTES; limit = Math.floor(limit / 2)) {
+    characters = characters.slice(0, Math.max(0, limit - 1));
+    line = JSON.stringify({ ...message, message: `${characters.join('')}…` });
+  }
+  return `${line}\n`;
 }

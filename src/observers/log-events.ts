@@ -1,14 +1,8 @@
-import { describeExit } from '../supervisor/exit-status.ts';
+import { quoteLine } from '../output/quote-line.ts';
+import { describeExit } from '../process/server-exit.ts';
 import type { SupervisionEvent } from '../supervisor/events.ts';
 import type { SupervisionListener } from '../supervisor/supervision.ts';
 import type { Logger } from './logger.ts';
-
-/** The longest fatal line quoted in a log line or an Event. */
-export const QUOTED_LINE_LIMIT = 512;
-
-export function truncateLine(line: string, limit = QUOTED_LINE_LIMIT): string {
-  return line.length <= limit ? line : `${line.slice(0, limit)}…`;
-}
 
 /** Turns supervision events into podvisor's own log lines. */
 export function logEvents(logger: Logger): SupervisionListener {
@@ -27,7 +21,7 @@ export function logEvents(logger: Logger): SupervisionListener {
         logger.info({ serverPid: event.pid, code: event.exit.code, signal: event.exit.signal, ranForMs: event.ranForMs }, `server ended (${describeExit(event.exit)})`);
         break;
       case 'restart_scheduled':
-        logger.warn({ reason: event.reason, cause: truncateLine(event.cause), delayMs: event.delayMs, restarts: snapshot.restarts }, 'restarting the server');
+        logger.warn({ reason: event.reason, cause: quoteLine(event.cause), delayMs: event.delayMs, restarts: snapshot.restarts }, 'restarting the server');
         break;
       case 'gave_up':
         logger.error({ restarts: event.restarts, intervalMs: event.intervalMs, exitStatus: event.exitStatus }, 'start limit reached: giving up');
@@ -45,10 +39,16 @@ export function logEvents(logger: Logger): SupervisionListener {
         logger.warn(event.message);
         break;
       case 'fatal_reported':
-        logger.error({ source: event.source, stream: event.stream, line: truncateLine(event.line) }, 'the server reported a fatal error');
+        logger.error({ source: event.source, stream: event.stream, line: quoteLine(event.line) }, 'the server reported a fatal error');
         break;
       case 'signal_forwarded':
         logger.debug({ signal: event.signal, serverPid: event.pid }, 'signal forwarded');
+        break;
+      case 'kit_message_dropped':
+        logger.warn(
+          { serverPid: event.pid, why: event.why, dropped: event.count },
+          `dropped ${event.count} line(s) of the server's kit channel (${event.why}); only the server kit writes there (docs/kit.md)`,
+        );
         break;
       case 'orphan_reaped':
         logger.debug({ orphanPid: event.pid }, 'orphan reaped');
@@ -57,7 +57,6 @@ export function logEvents(logger: Logger): SupervisionListener {
         logger.info({ exitStatus: event.status, why: event.why }, 'podvisor exiting');
         break;
       case 'restart_began':
-      case 'kubernetes_event':
       case 'sessions_changed':
       case 'log_line':
         break;

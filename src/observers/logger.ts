@@ -4,7 +4,8 @@ import type { LogLevel } from '../config/settings.ts';
 export type { Logger };
 
 /**
- * podvisor's own log: pino JSON, one event per line, on stderr. `destination` lets the output path put
+ * podvisor's own log: pino JSON, one event per line, on stderr, shaped as ownLogFields (src/ipc/log-levels.ts)
+ * says. `destination` lets the output path put
  * podvisor's lines between the server's lines, never inside one.
  */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {

@@ -1,9 +1,7 @@
 import type { DestinationStream } from 'pino';
 import type { Settings } from '../config/settings.ts';
-import { OrphanReaper } from '../pid1/reaper.ts';
-import { startKubernetes } from '../kubernetes/start-kubernetes.ts';
-import type { Supervision } from '../supervisor/supervision.ts';
-import type { Supervisor } from '../supervisor/supervisor.ts';
+import type { SupervisionView } from '../supervisor/supervision.ts';
+import { startKubernetes } from './kubernetes/start-kubernetes.ts';
 import { logEvents } from './log-events.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { pidFile } from './pid-file.ts';
@@ -11,42 +9,40 @@ import { startStatusLine } from './status-line.ts';
 
 export interface ObserverContext {
   readonly settings: Settings;
-  readonly supervision: Supervision;
-  readonly supervisor: Supervisor;
-  readonly ownChildren: ReadonlySet<number>;
+  readonly supervision: SupervisionView;
   readonly logDestination: DestinationStream | undefined;
 }
 
 export interface RunningObservers {
   readonly logger: Logger;
+  /** Set when an observer cannot do its job and podvisor should not run without it (the HTTP port cannot be bound). */
+  readonly failure: string | undefined;
   /** Flushes what must go out before exit (each part bounds its own wait) and stops everything. */
   close(): Promise<void>;
 }
 
-/** Everything that watches supervision, loaded after the server was spawned. */
+/** Everything that watches supervision, loaded after the server was spawned. Observers never change supervision. */
 export async function startObservers(context: ObserverContext): Promise<RunningObservers> {
   const { settings, supervision } = context;
   const logger = createLogger(settings.logLevel, context.logDestination);
   supervision.observe(logEvents(logger));
   if (settings.pidFile !== undefined) supervision.observe(pidFile(settings.pidFile, (message) => logger.warn(message)));
-
-  const reaper = new OrphanReaper(context.ownChildren, (pid) => supervision.emit({ type: 'orphan_reaped', pid }));
-  reaper.start();
   const stopStatusLine = startStatusLine(supervision, logger, settings.statusIntervalSeconds);
 
-  // Metrics and the HTTP port (issue 5): prom-client and node:http load only when the port is on (not 0).
-  const observability = settings.httpPort === 0 ? undefined : await (await import('./http/start-observability.ts')).startObservability({ settings, supervision, supervisor: context.supervisor, logger });
+  // Metrics and the HTTP port: prom-client and node:http load only when the port is on (not 0).
+  const observability = settings.httpPort === 0 ? undefined : await (await import('./http/start-observability.ts')).startObservability({ settings, supervision, logger });
+  const metrics = observability?.ok === true ? observability.metrics : undefined;
 
-  // Events and annotations on the Pod (issue 7): returns at once; the Kubernetes client loads in the background.
-  const kubernetes = startKubernetes(settings, supervision, logger);
+  // Events and annotations on the Pod: returns at once; the Kubernetes client loads in a worker thread.
+  const kubernetes = startKubernetes(settings, supervision, logger, (reason, result) => metrics?.countKubernetesEvent(reason, result));
 
   return {
     logger,
+    failure: observability?.ok === false ? observability.message : undefined,
     async close() {
       stopStatusLine();
-      reaper.stop();
       await kubernetes?.close();
-      await observability?.close();
+      if (observability?.ok === true) await observability.close();
     },
   };
 }

@@ -1,8 +1,8 @@
-import type { Supervision } from '../supervisor/supervision.ts';
+import { serverUptimeMs, type SupervisionView } from '../supervisor/supervision.ts';
 import type { Logger } from './logger.ts';
 
-/** The seed's PrintStatus: every `intervalSeconds`, one JSON log line with the state of supervision. */
-export function startStatusLine(supervision: Supervision, logger: Logger, intervalSeconds: number): () => void {
+/** The Darwin Streaming Server's PrintStatus (docs/origins.md): every `intervalSeconds`, one JSON log line with the state of supervision. */
+export function startStatusLine(supervision: SupervisionView, logger: Logger, intervalSeconds: number): () => void {
   if (intervalSeconds <= 0) return () => {};
   const timer = setInterval(() => {
     const snapshot = supervision.snapshot;
@@ -11,7 +11,7 @@ export function startStatusLine(supervision: Supervision, logger: Logger, interv
       {
         state: snapshot.state,
         serverPid: snapshot.pid ?? null,
-        uptimeSeconds: snapshot.serverStartedAt === undefined || snapshot.pid === undefined ? 0 : (now - snapshot.serverStartedAt) / 1000,
+        uptimeSeconds: serverUptimeMs(snapshot, now) / 1000,
         supervisorUptimeSeconds: (now - snapshot.supervisorStartedAt) / 1000,
         restarts: snapshot.restarts,
         sessions: snapshot.sessions ?? null,

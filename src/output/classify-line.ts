@@ -1,5 +1,5 @@
 /**
- * The level of one server output line (SPEC §5), decided from the level position only: a top-level JSON
+ * The level of one server output line (docs/output.md), decided from the level position only: a top-level JSON
  * `level`/`severity` key, a logfmt `level=` pair, a syslog `<PRI>`, a klog/glog letter, or the level word that
  * leads the line (after timestamp parts, a program name or a thread in brackets). A level word anywhere else —
  * in a message, a nested object, a quoted value — does not count.
@@ -7,6 +7,8 @@
  * It reads bytes, not a decoded string: every character that matters is ASCII, and a line is classified on
  * the hot path of the pass-through, where decoding and allocating per line would cost more than the rest.
  */
+
+import { PINO_LEVELS } from '../ipc/log-levels.ts';
 
 /** The `level` label values of podvisor_log_lines_total. */
 export const LINE_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'unknown'] as const;
@@ -87,14 +89,14 @@ export function classifyText(text: string): LineLevel {
   return classifyLine(Buffer.from(text, 'utf8'));
 }
 
-/** pino's (and bunyan's) numeric levels: 10 trace … 60 fatal. */
+/** pino's (and bunyan's) numeric levels: 10 trace … 60 fatal; a value between two levels counts as the lower. */
 export function pinoLevel(value: number): LineLevel {
-  if (!Number.isFinite(value) || value < 10) return 'unknown';
-  if (value >= 60) return 'fatal';
-  if (value >= 50) return 'error';
-  if (value >= 40) return 'warn';
-  if (value >= 30) return 'info';
-  if (value >= 20) return 'debug';
+  if (!Number.isFinite(value) || value < PINO_LEVELS.trace) return 'unknown';
+  if (value >= PINO_LEVELS.fatal) return 'fatal';
+  if (value >= PINO_LEVELS.error) return 'error';
+  if (value >= PINO_LEVELS.warn) return 'warn';
+  if (value >= PINO_LEVELS.info) return 'info';
+  if (value >= PINO_LEVELS.debug) return 'debug';
   return 'trace';
 }
 

@@ -1,7 +1,7 @@
 import type { DestinationStream } from 'pino';
 import type { LogRule } from '../config/log-rule.ts';
 import type { Settings } from '../config/settings.ts';
-import type { OutputStream } from '../supervisor/events.ts';
+import type { OutputStream } from './output-stream.ts';
 import { classifyLine, LINE_LEVELS, type LineLevel } from './classify-line.ts';
 import { reachesThreshold } from './fatal-rule.ts';
 import { OutputSink } from './output-sink.ts';
@@ -14,7 +14,7 @@ export interface OutputSetup {
   readonly logDestination: DestinationStream | undefined;
 }
 
-/** Which way the server's output goes, and why (pure: the README's cost table is this function). */
+/** Which way the server's output goes, and why (pure: the cost table of docs/output.md is this function). */
 export function outputMode(settings: Pick<Settings, 'restartOnLog' | 'httpPort'>): 'inherit' | 'pipe' {
   const ruleIsOff = settings.restartOnLog.kind === 'off';
   // podvisor_log_lines_total is only served when the HTTP port is open.

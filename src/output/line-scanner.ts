@@ -1,4 +1,4 @@
-/** How much of a line is inspected; the rest of a longer line passes through unread (SPEC §5). */
+/** How much of a line is inspected; the rest of a longer line passes through unread (docs/output.md). */
 export const LINE_HEAD_LIMIT = 64 * 1024;
 
 const NEWLINE = 0x0a;

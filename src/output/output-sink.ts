@@ -23,7 +23,7 @@ export interface OutputSinkOptions {
 /**
  * One of podvisor's output streams (stdout or stderr) shared by the server's bytes and podvisor's own log
  * lines. Server bytes are written as they come, never held back or changed. podvisor's lines are written only
- * at a server line boundary; see README "podvisor's own lines" for the rule when the server stops mid-line.
+ * at a server line boundary; see docs/output.md, "podvisor's own lines on stderr", for the rule when the server stops mid-line.
  */
 export class OutputSink {
   readonly #destination: Writable;

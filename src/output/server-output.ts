@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { OutputStream } from '../supervisor/events.ts';
+import type { OutputStream } from './output-stream.ts';
 import type { LineLevel } from './classify-line.ts';
 
 /** What the output path tells the supervisor about the server's lines (the error-log rule, counting). */

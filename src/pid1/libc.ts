@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import type koffiModule from 'koffi';
 
@@ -24,6 +25,10 @@ export interface Libc {
   pipe(): [number, number] | undefined;
   /** fcntl(F_SETPIPE_SZ): the pipe's new capacity in bytes, or -1 when refused. */
   setPipeSize(fd: number, bytes: number): number;
+  /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): two connected ends, or undefined when the kernel refuses. */
+  socketPair(): [number, number] | undefined;
+  /** pthread_sigmask(SIG_UNBLOCK) of one signal, on the calling thread: a pending one is delivered now. */
+  unblockSignal(signal: NodeJS.Signals): boolean;
 }
 
 const WNOHANG = 1;
@@ -37,6 +42,12 @@ const SIXTY_FOUR_BIT_LINUX = process.platform === 'linux' && ['x64', 'arm64', 'p
 const PR_SET_CHILD_SUBREAPER = 36;
 const O_CLOEXEC = 0o2000000;
 const F_SETPIPE_SZ = 1031;
+const AF_UNIX = 1;
+const SOCK_STREAM = 1;
+const SOCK_CLOEXEC = O_CLOEXEC;
+const SIG_UNBLOCK = 1;
+/** glibc's sigset_t: 1024 bits. */
+const SIGSET_WORDS = 16;
 
 let loaded: Libc | undefined;
 
@@ -74,6 +85,8 @@ export function libc(): Libc {
   const pipe2 = library.func('int pipe2(_Out_ int *fds, int flags)');
   const fcntl = library.func('int fcntl(int fd, int command, ...)');
   const waitid = library.func('int waitid(int idtype, int id, _Out_ int *info, int options)');
+  const socketpair = library.func('int socketpair(int domain, int type, int protocol, _Out_ int *fds)');
+  const pthreadSigmask = library.func('int pthread_sigmask(int how, const uint64_t *set, _Out_ uint64_t *old)');
   const info = new Int32Array(SIGINFO_INTS);
   loaded = {
     waitpidNoHang(pid) {
@@ -98,6 +111,17 @@ export function libc(): Libc {
     },
     setPipeSize(fd, bytes) {
       return fcntl(fd, F_SETPIPE_SZ, 'int', bytes) as number;
+    },
+    unblockSignal(signal) {
+      const number = constants.signals[signal];
+      const set = new BigUint64Array(SIGSET_WORDS);
+      set[Math.floor((number - 1) / 64)] = 1n << BigInt((number - 1) % 64);
+      return (pthreadSigmask(SIG_UNBLOCK, set, null) as number) === 0;
+    },
+    socketPair() {
+      const fds = new Int32Array(2);
+      if ((socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) as number) !== 0) return undefined;
+      return [fds[0] as number, fds[1] as number];
     },
   };
   return loaded;

@@ -10,17 +10,20 @@ import { orphanZombies, parseProcStat, type ProcessStat } from './proc-stat.ts';
  * stands first in line, podvisor lets libuv reap it first (one turn of the event loop) and, if it is still
  * there, scans /proc for zombies whose parent is us: the slow path, a few ms on a busy host.
  */
+/** The libc calls reaping needs (a test may give others, for faults a real kernel will not make on demand). */
+export type ReapingCalls = Pick<Libc, 'waitpidNoHang' | 'peekEndedChild'>;
+
 export class OrphanReaper {
   readonly #spawnedByUs: ReadonlySet<number>;
   readonly #onReaped: (pid: number) => void;
-  readonly #libc: Libc;
+  readonly #libc: ReapingCalls;
   #retry: NodeJS.Immediate | undefined;
   readonly #onSignal = (): void => {
     this.reap();
   };
 
   /** `spawnedByUs`: the pids libuv waits for (the supervisor keeps this set current). */
-  constructor(spawnedByUs: ReadonlySet<number>, onReaped: (pid: number) => void, library: Libc = libc()) {
+  constructor(spawnedByUs: ReadonlySet<number>, onReaped: (pid: number) => void, library: ReapingCalls = libc()) {
     this.#spawnedByUs = spawnedByUs;
     this.#onReaped = onReaped;
     this.#libc = library;

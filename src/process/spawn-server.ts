@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { ServerExit } from '../supervisor/events.ts';
+import type { ServerExit } from './server-exit.ts';
+import { CHANNEL_FD, CHANNEL_FD_VARIABLE } from '../ipc/protocol.ts';
+import { KitChannel } from './kit-channel.ts';
 import { openServerPipe, type ServerPipe } from './server-pipe.ts';
 
 export interface SpawnedServer {
@@ -11,6 +13,8 @@ export interface SpawnedServer {
   readonly stderr: Readable | null;
   /** Settles when the process has ended and libuv has waited for it. */
   readonly exited: Promise<ServerExit>;
+  /** podvisor's end of the kit channel, when the kernel gave one. */
+  readonly channel: KitChannel | undefined;
 }
 
 export type SpawnResult =
@@ -32,22 +36,32 @@ export interface SpawnOptions {
 
 /**
  * Starts the server in a session and process group of its own (so signals reach all of it and SIGKILL at
- * the deadline leaves nothing behind), with Node's IPC channel open for the server kit.
+ * the deadline leaves nothing behind), with the kit's channel at CHANNEL_FD (docs/kit.md); descriptors 3–9 are
+ * left to the server.
  */
 export async function spawnServer(options: SpawnOptions): Promise<SpawnResult> {
   const [file, ...args] = options.command as [string, ...string[]];
   const stdoutPipe = options.stdout === 'pipe' ? openServerPipe() : undefined;
   const stderrPipe = options.stderr === 'pipe' ? openServerPipe() : undefined;
-  const stdio: StdioOptions = ['inherit', stdoutPipe?.writeFd ?? options.stdout, stderrPipe?.writeFd ?? options.stderr, 'ipc'];
+  const channel = KitChannel.open();
+  const stdio: StdioOptions = ['inherit', stdoutPipe?.writeFd ?? options.stdout, stderrPipe?.writeFd ?? options.stderr];
+  if (channel !== undefined) {
+    while (stdio.length < CHANNEL_FD) stdio.push('ignore');
+    stdio.push(channel.serverFd);
+  }
+  const environment = channel === undefined ? options.environment : { ...options.environment, [CHANNEL_FD_VARIABLE]: String(CHANNEL_FD) };
   let child: ChildProcess;
   try {
-    child = spawn(file, args, { detached: true, stdio, env: options.environment, serialization: 'json' });
+    child = spawn(file, args, { detached: true, stdio, env: environment });
   } catch (error) {
     closePipes(stdoutPipe, stderrPipe, true);
+    void channel?.close();
     return failure(file, error as NodeJS.ErrnoException);
   }
   // The server has its own copies of the write ends now; ours must go, or the streams would never end.
   closePipes(stdoutPipe, stderrPipe, child.pid === undefined);
+  if (child.pid === undefined) void channel?.close();
+  else channel?.serverHasIt();
   if (child.pid !== undefined) options.onPid(child.pid);
   const stdout = stdoutPipe?.readable ?? child.stdout;
   const stderr = stderrPipe?.readable ?? child.stderr;
@@ -56,7 +70,7 @@ export async function spawnServer(options: SpawnOptions): Promise<SpawnResult> {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   return new Promise((resolve) => {
-    child.once('spawn', () => resolve({ ok: true, server: { child, pid: child.pid as number, stdout, stderr, exited } }));
+    child.once('spawn', () => resolve({ ok: true, server: { child, pid: child.pid as number, stdout, stderr, exited, channel } }));
     child.once('error', (error: NodeJS.ErrnoException) => {
       if (child.pid === undefined) resolve(failure(file, error));
     });

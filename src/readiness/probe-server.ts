@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReadinessCheck } from '../config/readiness-setting.ts';
 
 const POLL_INTERVAL_MS = 100;
@@ -31,13 +32,7 @@ async function answers(check: Extract<ReadinessCheck, { kind: 'tcp' | 'http' }>)
 export async function pollUntilReady(check: Extract<ReadinessCheck, { kind: 'tcp' | 'http' }>, abort: AbortSignal): Promise<boolean> {
   while (!abort.aborted) {
     if (await answers(check)) return !abort.aborted;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, POLL_INTERVAL_MS);
-      abort.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    await sleep(POLL_INTERVAL_MS, undefined, { signal: abort }).catch(() => {});
   }
   return false;
 }

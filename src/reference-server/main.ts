@@ -2,7 +2,7 @@ import { createServerKit, type SettableState } from '../server/index.ts';
 import { readStreamSettings } from './stream-settings.ts';
 import { streamServer } from './stream-server.ts';
 
-// The default server podvisor runs when given no command (SPEC §9), built only on podvisor/server.
+// The default server podvisor runs when given no command (docs/kit.md), built only on podvisor/server.
 const kit = createServerKit();
 
 // The operator's switches (podvisor forwards both signals): SIGUSR1 toggles refusing_connections, SIGUSR2

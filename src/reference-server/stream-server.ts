@@ -12,9 +12,9 @@ interface Viewer {
 }
 
 /**
- * The reference streaming server (SPEC §9) as the kit's handlers: GET /live/<channel> streams frames, one
+ * The reference streaming server (docs/kit.md) as the kit's handlers: GET /live/<channel> streams frames, one
  * kit session per open stream; GET / answers the state and session count; outside `running` new streams get
- * 503 + Retry-After, as the seed answers RTSP 503.
+ * 503 + Retry-After, as the Darwin Streaming Server answers RTSP 503.
  */
 export function streamServer(kit: ServerKit, settings: StreamSettings): ServerHandlers & { address(): AddressInfo | undefined } {
   const viewers = new Set<Viewer>();

@@ -1,4 +1,4 @@
-/** The reference streaming server's settings, from its environment (SPEC §9). */
+/** The reference streaming server's settings, from its environment (docs/kit.md). */
 export interface StreamSettings {
   /** STREAM_PORT, default 8080 (0: any free port). */
   readonly port: number;

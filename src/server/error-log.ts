@@ -1,5 +1,5 @@
 /**
- * The seed's error log (QTSS_ErrorLog_Role and QTSS_ErrorVerbosity): five verbosities, most severe first.
+ * The Darwin Streaming Server's error log (QTSS_ErrorLog_Role and QTSS_ErrorVerbosity, docs/origins.md): five verbosities, most severe first.
  * A module registers a listener and is told of every logged error; `fatal` also sets the server's state to
  * fatal_error (that part is the kit's, see server-kit.ts).
  */

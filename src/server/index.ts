@@ -1,5 +1,6 @@
 /**
- * podvisor/server: the QTSS server lifecycle for Node servers supervised by podvisor (SPEC §8).
+ * podvisor/server: the Darwin Streaming Server's server lifecycle (docs/origins.md) for Node servers
+ * supervised by podvisor (docs/kit.md).
  *
  *   import { createServerKit } from 'podvisor/server';
  *   const kit = createServerKit();
@@ -10,6 +11,6 @@ export { ERROR_VERBOSITIES, isErrorVerbosity, type ErrorLogEntry, type ErrorLogL
 export { SETTABLE_STATES, type SettableState } from './lifecycle.ts';
 export type { Session, SessionControl } from './session-registry.ts';
 export type { PinoHookOptions, PinoHooks } from './pino-hooks.ts';
-export { ipcChannel, NO_CHANNEL, type PodvisorChannel } from './podvisor-channel.ts';
-export { SERVER_STATES, STATE_NUMBER, type ServerState } from '../supervisor/states.ts';
+export { NO_CHANNEL, podvisorChannel, type PodvisorChannel } from './podvisor-channel.ts';
+export { SERVER_STATES, SERVER_STATE_NUMBER as STATE_NUMBER, type ServerState } from '../ipc/server-states.ts';
 export { asKitMessage, PROTOCOL_VERSION, type KitMessage } from '../ipc/protocol.ts';

@@ -1,7 +1,8 @@
-import type { ServerState } from '../supervisor/states.ts';
+import { EXIT } from '../ipc/exit-codes.ts';
+import type { ServerState } from '../ipc/server-states.ts';
 
 /**
- * The server's lifecycle as the seed's RunServer() lives it, as pure rules: which state accepts sessions,
+ * The server's lifecycle as the Darwin Streaming Server's RunServer() lives it (docs/origins.md), as pure rules: which state accepts sessions,
  * which kills them, what ends the run loop, which state a server may move itself to, and the exit code.
  */
 
@@ -9,7 +10,7 @@ import type { ServerState } from '../supervisor/states.ts';
 export const SETTABLE_STATES = ['running', 'refusing_connections', 'idle', 'shutting_down'] as const;
 export type SettableState = (typeof SETTABLE_STATES)[number];
 
-/** Only `running` accepts new sessions (the seed answers RTSP 503 otherwise). */
+/** Only `running` accepts new sessions (the Darwin Streaming Server answers RTSP 503 otherwise). */
 export function acceptsSessions(state: ServerState): boolean {
   return state === 'running';
 }
@@ -39,7 +40,7 @@ export interface StopCauses {
   readonly startupFailed: boolean;
   /** SIGTERM or SIGQUIT: the operator (or podvisor) ends the server. */
   readonly terminated: boolean;
-  /** SIGINT: restart me (the seed's SigIntSet → exit(-2)). */
+  /** SIGINT: restart me (the Darwin Streaming Server's SigIntSet → exit(-2)). */
   readonly interrupted: boolean;
   /** A fatal error was logged while running. */
   readonly fatal: boolean;
@@ -48,20 +49,28 @@ export interface StopCauses {
 export const NO_STOP_CAUSES: StopCauses = { startupFailed: false, terminated: false, interrupted: false, fatal: false };
 
 /**
- * The seed's exit codes: 255 ("can't run, don't try again") when start-up failed; 0 after SIGTERM, even when
+ * The Darwin Streaming Server's exit codes: 255 ("can't run, don't try again") when start-up failed; 0 after SIGTERM, even when
  * a SIGINT or fatal drain was under way (the operator is quitting: podvisor's double Ctrl-C sends SIGTERM
  * then); 254 ("restart me") after SIGINT or a fatal error; 0 for a shutdown the server asked for itself.
  */
-export function exitCode(causes: StopCauses): 0 | 254 | 255 {
-  if (causes.startupFailed) return 255;
-  if (causes.terminated) return 0;
-  if (causes.interrupted || causes.fatal) return 254;
-  return 0;
+export function exitCode(causes: StopCauses): typeof EXIT.ok | typeof EXIT.restartMe | typeof EXIT.doNotRetry {
+  if (causes.startupFailed) return EXIT.doNotRetry;
+  if (causes.terminated) return EXIT.ok;
+  if (causes.interrupted || causes.fatal) return EXIT.restartMe;
+  return EXIT.ok;
 }
 
-/** PODVISOR_DRAIN_SECONDS as podvisor passes it (default 5); a value that is not a non-negative number is ignored. */
-export function drainSecondsFrom(value: string | undefined, fallback = 5): number {
+/**
+ * A non-negative number podvisor passes in the environment (PODVISOR_DRAIN_SECONDS, PODVISOR_KILL_GRACE_MS);
+ * `fallback` when it is absent or not such a number (the server may run without podvisor).
+ */
+export function numberFrom(value: string | undefined, fallback: number): number {
   if (value === undefined || value.trim() === '') return fallback;
-  const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds : fallback;
+  const number = Number(value);
+  return Number.isFinite(number) && number >= 0 ? number : fallback;
+}
+
+/** PODVISOR_DRAIN_SECONDS as podvisor passes it (default 5). */
+export function drainSecondsFrom(value: string | undefined, fallback = 5): number {
+  return numberFrom(value, fallback);
 }

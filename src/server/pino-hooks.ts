@@ -1,5 +1,7 @@
-/** pino's numeric levels for the two thresholds SPEC §5 knows. */
-const THRESHOLD_LEVEL = { fatal: 60, error: 50 } as const;
+import { PINO_LEVELS } from '../ipc/log-levels.ts';
+
+/** pino's numeric levels for the two thresholds of the error-log rule (docs/output.md). */
+const THRESHOLD_LEVEL = { fatal: PINO_LEVELS.fatal, error: PINO_LEVELS.error } as const;
 
 export interface PinoHookOptions {
   /** The lowest pino level that counts as a fatal error: `fatal` (60, the default) or `error` (50). */

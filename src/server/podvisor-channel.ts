@@ -1,4 +1,5 @@
-import type { KitMessage } from '../ipc/protocol.ts';
+import { Socket } from 'node:net';
+import { CHANNEL_FD_VARIABLE, encodeKitMessage, type KitMessage } from '../ipc/protocol.ts';
 
 /** Where the kit's messages to podvisor go. */
 export interface PodvisorChannel {
@@ -20,13 +21,38 @@ export const NO_CHANNEL: PodvisorChannel = {
 };
 
 /**
- * Node's IPC channel to podvisor (the 'ipc' stdio slot podvisor spawns every server with), or NO_CHANNEL when
- * there is none. The channel is unref'd: it must never keep the server alive on its own. A message that
- * cannot be sent (podvisor is gone) is dropped; the server goes on.
+ * The channel podvisor gave this server (its descriptor is in PODVISOR_CHANNEL_FD, docs/kit.md), or NO_CHANNEL
+ * when there is none. The variable is removed from the environment once taken, so that the server's own children
+ * never write to it. The socket is unref'd: it never keeps the server alive on its own. A message that cannot be
+ * sent (podvisor is gone) is dropped; the server goes on.
  */
-export function ipcChannel(target: NodeJS.Process = process): PodvisorChannel {
-  if (typeof target.send !== 'function') return NO_CHANNEL;
-  target.channel?.unref();
+export function podvisorChannel(environment: NodeJS.ProcessEnv = process.env): PodvisorChannel {
+  const text = environment[CHANNEL_FD_VARIABLE];
+  const fd = Number(text);
+  if (text === undefined || !Number.isInteger(fd) || fd < 3) return NO_CHANNEL;
+  Reflect.deleteProperty(environment, CHANNEL_FD_VARIABLE);
+  let socket: Socket;
+  try {
+    socket = new Socket({ fd, readable: true, writable: true });
+  } catch {
+    return NO_CHANNEL;
+  }
+  socket.unref();
+  let connected = true;
+  const disconnectListeners = new Set<() => void>();
+  const disconnected = (): void => {
+    if (!connected) return;
+    connected = false;
+    for (const listener of [...disconnectListeners]) listener();
+  };
+  // podvisor never writes: the end of the stream, or an error, means podvisor is gone.
+  socket.on('data', () => {});
+  socket.once('end', disconnected);
+  socket.once('close', disconnected);
+  socket.on('error', () => {
+    disconnected();
+    socket.destroy();
+  });
   let pending = 0;
   const idleWaiters = new Set<() => void>();
   const sent = (): void => {
@@ -35,17 +61,12 @@ export function ipcChannel(target: NodeJS.Process = process): PodvisorChannel {
   };
   return {
     get connected() {
-      return target.connected === true;
+      return connected;
     },
     send(message) {
-      if (target.connected !== true || target.send === undefined) return;
+      if (!connected) return;
       pending += 1;
-      try {
-        target.send(message, undefined, undefined, sent);
-      } catch {
-        // The channel closed between the check and the send: podvisor is gone, nobody to tell.
-        sent();
-      }
+      socket.write(encodeKitMessage(message), () => sent());
     },
     flush(timeoutMs) {
       if (pending === 0) return Promise.resolve();
@@ -60,8 +81,7 @@ export function ipcChannel(target: NodeJS.Process = process): PodvisorChannel {
       });
     },
     onDisconnect(listener) {
-      // A 'disconnect' listener does not ref the channel (only 'message' listeners do).
-      target.once('disconnect', listener);
+      disconnectListeners.add(listener);
     },
   };
 }

@@ -1,20 +1,27 @@
-import type { ServerState } from '../supervisor/states.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KIT_CHANNEL_FLUSH_MS, KIT_STOP_GRACE_MS, kitDrainPlan } from '../ipc/drain-timing.ts';
+import type { ServerState } from '../ipc/server-states.ts';
 import { consoleListener, ErrorLog, type ErrorLogEntry, type ErrorLogListener, type ErrorVerbosity } from './error-log.ts';
-import { acceptsSessions, drainSecondsFrom, endsRunLoop, exitCode, killsSessions, NO_STOP_CAUSES, requestedState, type SettableState, type StopCauses } from './lifecycle.ts';
-import { ipcChannel, SessionCountReporter, type PodvisorChannel } from './podvisor-channel.ts';
+import { acceptsSessions, drainSecondsFrom, endsRunLoop, exitCode, killsSessions, NO_STOP_CAUSES, numberFrom, requestedState, type SettableState, type StopCauses } from './lifecycle.ts';
+import { podvisorChannel, SessionCountReporter, type PodvisorChannel } from './podvisor-channel.ts';
 import { pinoHooks, type PinoHookOptions, type PinoHooks } from './pino-hooks.ts';
 import { SessionRegistry, type Session, type SessionControl } from './session-registry.ts';
 
 export interface ServerKitOptions {
   /** How long shutdown waits for sessions to end before it closes them. Default: PODVISOR_DRAIN_SECONDS, else 5. */
   readonly drainSeconds?: number;
-  /** The run loop's tick (the seed sleeps 1 s): how often `idle` kills sessions. Default 1000. */
+  /**
+   * podvisor's extra time after the drain before it SIGKILLs the server. Default: PODVISOR_KILL_GRACE_MS, else 1000.
+   * The kit plans its drain so that it has exited by then (src/ipc/drain-timing.ts).
+   */
+  readonly killGraceMs?: number;
+  /** The run loop's tick (the Darwin Streaming Server sleeps 1 s): how often `idle` kills sessions. Default 1000. */
   readonly tickMs?: number;
   /** Session counts are sent to podvisor at most this often. Default 5. */
   readonly sessionReportIntervalMs?: number;
   /** Error-log entries up to this verbosity go to stderr (`false`: none). Default `message`. */
   readonly consoleVerbosity?: ErrorVerbosity | false;
-  /** Where messages to podvisor go. Default: Node's IPC channel when there is one, else nowhere. */
+  /** Where messages to podvisor go. Default: the channel podvisor gave the server (PODVISOR_CHANNEL_FD), else nowhere. */
   readonly channel?: PodvisorChannel;
   /** How the process ends. Default process.exit. */
   readonly exit?: (code: number) => void;
@@ -36,18 +43,18 @@ export interface ServerHandlers {
 export type StateListener = (state: ServerState, previous: ServerState) => void;
 
 /** How long stop() may take at least, even when the drain used up all of its time. */
-const STOP_GRACE_MS = 250;
-/** How long the last messages to podvisor may take to leave before exit. */
-const CHANNEL_FLUSH_MS = 250;
+const STOP_GRACE_MS = KIT_STOP_GRACE_MS;
+const CHANNEL_FLUSH_MS = KIT_CHANNEL_FLUSH_MS;
 
 const SIGNALS = ['SIGTERM', 'SIGQUIT', 'SIGINT', 'SIGHUP'] as const;
 
 /**
- * The QTSS server lifecycle for a Node server: the state (SPEC §2), the error log, the session registry, the
- * run loop with the seed's exit codes, and the channel that tells podvisor all of it. One per process.
+ * The Darwin Streaming Server's lifecycle for a Node server (docs/kit.md): the state, the error log, the session registry, the
+ * run loop with its exit codes, and the channel that tells podvisor all of it. One per process.
  */
 export class ServerKit {
   readonly drainSeconds: number;
+  readonly killGraceMs: number;
   readonly #tickMs: number;
   readonly #channel: PodvisorChannel;
   readonly #exit: (code: number) => void;
@@ -66,8 +73,9 @@ export class ServerKit {
   constructor(options: ServerKitOptions = {}) {
     const environment = options.environment ?? process.env;
     this.drainSeconds = options.drainSeconds ?? drainSecondsFrom(environment['PODVISOR_DRAIN_SECONDS']);
+    this.killGraceMs = options.killGraceMs ?? numberFrom(environment['PODVISOR_KILL_GRACE_MS'], 1000);
     this.#tickMs = options.tickMs ?? 1000;
-    this.#channel = options.channel ?? ipcChannel();
+    this.#channel = options.channel ?? podvisorChannel(environment);
     this.#exit = options.exit ?? ((code) => process.exit(code));
     this.#handleSignals = options.handleSignals ?? true;
     this.#reporter = new SessionCountReporter((count) => this.#channel.send({ podvisor: 1, type: 'sessions', count }), options.sessionReportIntervalMs ?? 5);
@@ -117,7 +125,7 @@ export class ServerKit {
 
   // ---- the error log ----
 
-  /** Registers an error-log listener (the seed's QTSS_ErrorLog_Role); returns a function that removes it. */
+  /** Registers an error-log listener (QTSS_ErrorLog_Role, docs/origins.md); returns a function that removes it. */
   addErrorLogListener(listener: ErrorLogListener): () => void {
     return this.#errorLog.add(listener);
   }
@@ -144,7 +152,7 @@ export class ServerKit {
 
   /**
    * Runs the server to its end: start, then the run loop until shutting_down or fatal_error, then the drain,
-   * then exit with the seed's code (0, 254, 255). Resolves with that code once `exit` was called.
+   * then exit with the Darwin Streaming Server's code (0, 254, 255). Resolves with that code once `exit` was called.
    */
   async run(handlers: ServerHandlers): Promise<number> {
     if (this.#running) throw new Error('podvisor/server: run() was already called for this kit');
@@ -194,7 +202,7 @@ export class ServerKit {
   #runLoop(): Promise<void> {
     if (endsRunLoop(this.#state)) return Promise.resolve();
     return new Promise((resolve) => {
-      // Ref'd on purpose: like the seed's main thread, the run loop keeps the server alive.
+      // Ref'd on purpose: like the Darwin Streaming Server's main thread, the run loop keeps the server alive.
       const tick = setInterval(() => {
         if (killsSessions(this.#state)) this.#registry.killAll();
       }, this.#tickMs);
@@ -206,16 +214,20 @@ export class ServerKit {
     });
   }
 
-  /** Every session is asked to end; the kit waits at most the drain time, then closes what is left. */
+  /**
+   * Every session is asked to end; the kit waits for them at most the drain time (less, when podvisor's kill
+   * grace would not leave room for the rest of the exit), closes what is left, then runs stop().
+   */
   async #drain(handlers: ServerHandlers): Promise<void> {
-    const deadline = Date.now() + this.drainSeconds * 1000;
+    const started = Date.now();
+    const plan = kitDrainPlan(this.drainSeconds, this.killGraceMs);
     this.#registry.endAll();
-    const drained = await this.#registry.waitUntilEmpty(this.drainSeconds * 1000);
+    const drained = await this.#registry.waitUntilEmpty(plan.sessionsEndMs);
     if (!drained) {
       const left = this.#registry.killAll();
       this.logError('warning', `${left} session(s) did not end within ${this.drainSeconds} s; closed them`);
     }
-    await this.#bounded(handlers.stop, Math.max(deadline - Date.now(), STOP_GRACE_MS));
+    await this.#bounded(handlers.stop, Math.max(0, started + plan.stopEndMs - Date.now()));
   }
 
   async #failStartup(handlers: ServerHandlers): Promise<number> {
@@ -235,13 +247,13 @@ export class ServerKit {
 
   async #bounded(action: (() => void | Promise<void>) | undefined, timeoutMs: number): Promise<void> {
     if (action === undefined) return;
-    let timer: NodeJS.Timeout | undefined;
+    const timeout = new AbortController();
     try {
-      await Promise.race([Promise.resolve().then(action), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      await Promise.race([Promise.resolve().then(action), sleep(timeoutMs, undefined, { signal: timeout.signal })]);
     } catch (error) {
       process.stderr.write(`podvisor/server: stop failed: ${error instanceof Error ? error.message : String(error)}\n`);
     } finally {
-      clearTimeout(timer);
+      timeout.abort();
     }
   }
 
@@ -256,7 +268,7 @@ export class ServerKit {
   #fatal(message: string): void {
     this.#causes = { ...this.#causes, fatal: true };
     if (!this.#started) {
-      // The seed's StartServer() returning qtssFatalErrorState: exit(-1), don't try again. podvisor is not
+      // The Darwin Streaming Server's StartServer() returning qtssFatalErrorState: exit(-1), don't try again. podvisor is not
       // told of a fatal error (that would make it restart the server); the exit status says it all.
       this.#startupError ??= message;
       if (this.#state !== 'fatal_error') this.#setLocalState('fatal_error');

@@ -1,5 +1,5 @@
 export interface BackoffSettings {
-  /** The first restart's delay (the seed's sleep(1)). */
+  /** The first restart's delay (the Darwin Streaming Server's sleep(1), docs/origins.md). */
   readonly restartDelayMs: number;
   readonly backoffMaxMs: number;
   /** A server that ran at least this long resets the delay to restartDelayMs. */

@@ -1,16 +1,10 @@
+import type { OutputStream } from '../output/output-stream.ts';
+import type { ServerExit } from '../process/server-exit.ts';
 import type { SupervisionState } from './states.ts';
 
 /** Why podvisor starts the server again (the `reason` label of podvisor_server_restarts_total). */
 export const RESTART_REASONS = ['exit_code', 'signal', 'fatal_log', 'fatal_error', 'sigint', 'readiness_timeout'] as const;
 export type RestartReason = (typeof RESTART_REASONS)[number];
-
-/** How a server process ended: an exit code, or the signal that killed it. */
-export interface ServerExit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-export type OutputStream = 'stdout' | 'stderr';
 
 /**
  * Everything observers (logs, metrics, HTTP, Kubernetes, pid file) can learn about supervision.
@@ -38,11 +32,11 @@ export type SupervisionEvent =
   | { readonly type: 'signal_forwarded'; readonly signal: NodeJS.Signals; readonly pid: number }
   | { readonly type: 'orphan_reaped'; readonly pid: number }
   | { readonly type: 'sessions_changed'; readonly count: number }
+  /** Lines of a server's kit channel that were not kit messages: dropped (reported at most once a minute). */
+  | { readonly type: 'kit_message_dropped'; readonly pid: number; readonly why: string; readonly count: number }
   /** `count` lines of one level (the output path reports the lines of one read together; absent = 1). */
   | { readonly type: 'log_line'; readonly stream: OutputStream; readonly level: string; readonly count?: number }
-  | { readonly type: 'supervisor_exiting'; readonly status: number; readonly why: string }
-  /** The Kubernetes observer's outcome for one Event (podvisor_kubernetes_events_total{reason,result}). */
-  | { readonly type: 'kubernetes_event'; readonly reason: string; readonly result: string };
+  | { readonly type: 'supervisor_exiting'; readonly status: number; readonly why: string };
 
 export type SupervisionEventType = SupervisionEvent['type'];
 

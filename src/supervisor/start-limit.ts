@@ -14,3 +14,8 @@ export function startLimitReached(settings: StartLimitSettings, restartTimes: re
   if (settings.burst === 0) return false;
   return restartsInWindow(settings, restartTimes, now).length >= settings.burst;
 }
+
+/** The restart times after one more at `now`: only the last burst + 1 can ever matter, so no more are kept. */
+export function recordRestart(settings: StartLimitSettings, restartTimes: readonly number[], now: number): number[] {
+  return [...restartTimes, now].slice(-(settings.burst + 1));
+}

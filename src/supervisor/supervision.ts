@@ -1,4 +1,5 @@
-import type { ServerExit, SupervisionEvent } from './events.ts';
+import type { ServerExit } from '../process/server-exit.ts';
+import type { SupervisionEvent } from './events.ts';
 import type { SupervisionState } from './states.ts';
 import { nextState, type StateInput } from './transitions.ts';
 
@@ -21,11 +22,24 @@ export interface SupervisionSnapshot {
 
 export type SupervisionListener = (event: SupervisionEvent, snapshot: SupervisionSnapshot) => void;
 
+/** What observers get: the snapshot and the events, never a way to change supervision. */
+export interface SupervisionView {
+  readonly snapshot: SupervisionSnapshot;
+  /** Registers an observer; returns a function that removes it. */
+  observe(listener: SupervisionListener): () => void;
+}
+
+/** How long the current server has run, in ms; 0 while none runs. */
+export function serverUptimeMs(snapshot: SupervisionSnapshot, now: number): number {
+  if (snapshot.pid === undefined || snapshot.serverStartedAt === undefined) return 0;
+  return Math.max(0, now - snapshot.serverStartedAt);
+}
+
 /**
  * The one state machine: the current state (changed only through the transition table) and the
  * facts that go with it, plus the observers that are told of every change.
  */
-export class Supervision {
+export class Supervision implements SupervisionView {
   #snapshot: SupervisionSnapshot;
   readonly #listeners = new Set<SupervisionListener>();
   /** Events kept while observers are still loading (podvisor spawns the server before loading them). */
@@ -52,6 +66,17 @@ export class Supervision {
 
   get state(): SupervisionState {
     return this.#snapshot.state;
+  }
+
+  /** The read-only face of this machine, for observers. */
+  get view(): SupervisionView {
+    const snapshot = (): SupervisionSnapshot => this.#snapshot;
+    return {
+      get snapshot() {
+        return snapshot();
+      },
+      observe: (listener) => this.observe(listener),
+    };
   }
 
   /** Registers an observer; returns a function that removes it. */

@@ -1,15 +1,17 @@
-import { LIVE_STATES, type ServerState, type SupervisionState } from './states.ts';
+import type { ServerState } from '../ipc/server-states.ts';
+import { hasServerProcess, isLive, LIVE_STATES, type SupervisionState } from './states.ts';
 
 /**
- * What can happen to the supervised server. Every state change of podvisor goes through `nextState`,
- * so this table is the one place that says which event moves which state where (s6-supervise style).
+ * What can happen to the supervised server. Every change of the state that /readyz, the gauge and the Pod's
+ * annotation show goes through `nextState`: this table is the one place that says which input moves which
+ * state where (s6-supervise style). docs/architecture.md draws it.
  */
 export type StateInput =
   /** podvisor spawned a server process. */
   | { readonly type: 'spawned' }
   /** The readiness check passed (`auto` without the kit: at once; `tcp:`/`http:`: when it answers). */
   | { readonly type: 'ready' }
-  /** A server built on the kit reported its own state over IPC. */
+  /** A server built on the kit reported its own state. */
   | { readonly type: 'kit_reported'; readonly state: ServerState }
   /** A server built on the kit said hello: from now on its reports are the truth, even `starting`. */
   | { readonly type: 'kit_attached'; readonly state: ServerState }
@@ -22,48 +24,33 @@ export type StateInput =
   /** Supervision ends while no server runs (SIGTERM during back-off, giving up). */
   | { readonly type: 'supervision_ended' };
 
-const ALIVE: readonly SupervisionState[] = [...LIVE_STATES, 'fatal_error', 'shutting_down'];
+type Rule<I extends StateInput> = (current: SupervisionState, input: I) => SupervisionState | undefined;
 
-function from(states: readonly SupervisionState[], to: SupervisionState): Partial<Record<SupervisionState, SupervisionState>> {
-  return Object.fromEntries(states.map((state) => [state, to]));
-}
+const only =
+  (from: (state: SupervisionState) => boolean, to: SupervisionState): Rule<StateInput> =>
+  (current) => (from(current) ? to : undefined);
 
-/** The states a kit report may move the server to, from each state (the seed's QTSS_ServerState semantics). */
-function kitReport(current: SupervisionState, reported: ServerState): SupervisionState | undefined {
-  if (current === reported) return undefined;
-  if ((LIVE_STATES as readonly string[]).includes(current)) {
-    // A live server may move between starting/running/refusing/idle itself, and may declare a fatal
-    // error or start shutting down on its own; it cannot go back to starting once it has run.
-    return reported === 'starting' ? undefined : reported;
-  }
-  // After a fatal error the kit drains before it exits: fatal_error → shutting_down is its next report.
-  if (current === 'fatal_error' && reported === 'shutting_down') return reported;
-  return undefined;
-}
+const among = (states: readonly SupervisionState[]) => (state: SupervisionState) => states.includes(state);
 
-const TABLE: {
-  readonly [K in Exclude<StateInput['type'], 'kit_reported' | 'kit_attached'>]: Partial<Record<SupervisionState, SupervisionState>>;
-} = {
-  spawned: from(['backoff', 'stopped'], 'starting'),
-  ready: from(['starting'], 'running'),
-  fatal_logged: from(LIVE_STATES, 'fatal_error'),
-  stop_requested: from([...LIVE_STATES, 'fatal_error'], 'shutting_down'),
-  exited: {},
-  supervision_ended: from(['backoff', 'stopped'], 'stopped'),
+/** One rule per input: the state it leads to from `current`, or undefined where it does not apply. */
+const RULES: { readonly [T in StateInput['type']]: Rule<Extract<StateInput, { type: T }>> } = {
+  spawned: only(among(['backoff', 'stopped']), 'starting'),
+  ready: only(among(['starting']), 'running'),
+  // A live server moves between starting/running/refusing/idle itself and may declare a fatal error or start
+  // shutting down on its own; it never goes back to starting once it has run. Nothing moves it out of
+  // fatal_error or shutting_down: the kit's own rules (src/server/lifecycle.ts) forbid it too.
+  kit_reported: (current, input) => (isLive(current) && input.state !== 'starting' ? input.state : undefined),
+  // The hello of a kit server replaces podvisor's assumption (auto readiness: running at spawn), even by starting.
+  kit_attached: (current, input) => (isLive(current) ? input.state : undefined),
+  fatal_logged: only(isLive, 'fatal_error'),
+  stop_requested: only(among([...LIVE_STATES, 'fatal_error']), 'shutting_down'),
+  exited: (current, input) => (hasServerProcess(current) ? (input.restarting ? 'backoff' : 'stopped') : undefined),
+  supervision_ended: only(among(['backoff', 'stopped']), 'stopped'),
 };
 
-/** The state that follows `input` in `current`, or undefined when the input does not apply there. */
+/** The state that follows `input` in `current`, or undefined when the input does not apply there (or changes nothing). */
 export function nextState(current: SupervisionState, input: StateInput): SupervisionState | undefined {
-  switch (input.type) {
-    case 'kit_reported':
-      return kitReport(current, input.state);
-    case 'kit_attached':
-      return (LIVE_STATES as readonly string[]).includes(current) && current !== input.state ? input.state : undefined;
-    case 'exited':
-      return ALIVE.includes(current) ? (input.restarting ? 'backoff' : 'stopped') : undefined;
-    default: {
-      const to = TABLE[input.type][current];
-      return to === current ? undefined : to;
-    }
-  }
+  const rule = RULES[input.type] as Rule<StateInput>;
+  const to = rule(current, input);
+  return to === current ? undefined : to;
 }

@@ -42,15 +42,15 @@ async function withValuesFile<T>(values: object, run: (file: string) => Promise<
 }
 
 /** `helm template` with these values; resolves with helm's exit code and output (for the failure cases). */
-export function templateRaw(values: object, release = RELEASE): Promise<ToolResult> {
+export function templateRaw(values: object, release = RELEASE, namespace = NAMESPACE): Promise<ToolResult> {
   return withValuesFile(values, (file) =>
-    runTool(requireTool(HELM), ['template', release, CHART, '--namespace', NAMESPACE, '--values', file]),
+    runTool(requireTool(HELM), ['template', release, CHART, '--namespace', namespace, '--values', file]),
   );
 }
 
 /** The objects `helm template` renders with these values; rejects with helm's message if it fails. */
-export async function render(values: object = {}, release = RELEASE): Promise<KubeObject[]> {
-  const result = await templateRaw(values, release);
+export async function render(values: object = {}, release = RELEASE, namespace = NAMESPACE): Promise<KubeObject[]> {
+  const result = await templateRaw(values, release, namespace);
   if (result.code !== 0) throw new Error(`helm template failed (${result.code}):\n${result.stderr}`);
   return parseObjects(result.stdout);
 }
@@ -68,6 +68,9 @@ export function find(objects: readonly KubeObject[], kind: string, name?: string
   }
   return found[0] as KubeObject;
 }
+
+/** The kinds the chart renders that have no namespace. */
+export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
 
 export function kinds(objects: readonly KubeObject[]): string[] {
   return objects.map((object) => object.kind).sort();

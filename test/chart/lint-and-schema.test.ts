@@ -10,7 +10,10 @@ import { CHART, lint, render, templateRaw } from './chart.ts';
 describe('helm lint --strict', () => {
   for (const [name, values] of [
     ['the defaults', {}],
-    ['everything optional on', { metrics: { prometheusAnnotations: true, serviceMonitor: { enabled: true }, podMonitor: { enabled: true }, prometheusRule: { enabled: true }, grafanaDashboard: { enabled: true } } }],
+    ['everything optional on', { metrics: { prometheusAnnotations: true, serviceMonitor: { enabled: true }, prometheusRule: { enabled: true }, grafanaDashboard: { enabled: true } } }],
+    ['a PodMonitor', { metrics: { podMonitor: { enabled: true }, prometheusRule: { enabled: true } } }],
+    ['Kubernetes off', { podvisor: { kubernetes: 'off' } }],
+    ['a preStop sleep instead of the delay', { podvisor: { shutdownDelaySeconds: 0 }, lifecycle: { preStopSleepSeconds: 5 } }],
     ["a user's server without RBAC", { server: { command: ['node', 'server.js'] }, rbac: { create: false }, serviceAccount: { create: false } }],
   ] as const) {
     it(`passes with ${name}`, async () => {
@@ -52,6 +55,17 @@ describe('values.schema.json', () => {
     ['an unknown service type', { service: { type: 'Magic' } }, /service\/type/],
     ['a bad alert duration', { metrics: { prometheusRule: { enabled: true, notReadyFor: 'ten minutes' } } }, /notReadyFor/],
     ['an unknown pull policy', { image: { pullPolicy: 'Sometimes' } }, /image\/pullPolicy/],
+    ['a ServiceMonitor and a PodMonitor together (every series scraped twice)', { metrics: { serviceMonitor: { enabled: true }, podMonitor: { enabled: true } } }, /metrics\/podMonitor\/enabled/],
+    ['a negative shutdown delay', { podvisor: { shutdownDelaySeconds: -1 } }, /podvisor\/shutdownDelaySeconds/],
+    ['a shutdown delay past 2^31-1 ms', { podvisor: { shutdownDelaySeconds: 3_000_000 } }, /podvisor\/shutdownDelaySeconds/],
+    ['a shutdown delay in words', { podvisor: { shutdownDelaySeconds: 'five' } }, /podvisor\/shutdownDelaySeconds/],
+    ['a stop signal without SIG', { podvisor: { stopSignal: 'TERM' } }, /podvisor\/stopSignal/],
+    ['SIGKILL as the stop signal (no drain at all)', { podvisor: { stopSignal: 'SIGKILL' } }, /podvisor\/stopSignal/],
+    ['a negative fatal confirmation time', { podvisor: { fatalConfirmSeconds: -0.5 } }, /podvisor\/fatalConfirmSeconds/],
+    ['a restart delay past 2^31-1 ms (a timer overflow)', { podvisor: { restartDelayMs: 3e9 } }, /podvisor\/restartDelayMs/],
+    ['a fractional preStop sleep (the sleep action takes whole seconds)', { lifecycle: { preStopSleepSeconds: 1.5 } }, /lifecycle\/preStopSleepSeconds/],
+    ['an unknown unhealthy-pod eviction policy', { podDisruptionBudget: { enabled: true, unhealthyPodEvictionPolicy: 'Sometimes' } }, /podDisruptionBudget\/unhealthyPodEvictionPolicy/],
+    ['an admission policy switch that is not a boolean', { rbac: { create: true, admissionPolicy: 'yes' } }, /rbac\/admissionPolicy/],
   ];
   for (const [name, values, message] of rejected) {
     it(`rejects ${name}`, async () => {
@@ -69,6 +83,10 @@ describe('values.schema.json', () => {
       { podvisor: { drainSeconds: '2.5' } },
       { podDisruptionBudget: { enabled: true, maxUnavailable: '50%' } },
       { terminationGracePeriodSeconds: 60 },
+      { podvisor: { shutdownDelaySeconds: '2.5', fatalConfirmSeconds: '0.5', stopSignal: 'SIGQUIT' } },
+      { podvisor: { shutdownDelaySeconds: 0 }, lifecycle: { preStopSleepSeconds: 10 } },
+      { metrics: { serviceMonitor: { enabled: true }, podMonitor: { enabled: false } } },
+      { metrics: { serviceMonitor: { enabled: false }, podMonitor: { enabled: true } } },
       { global: { imageRegistry: 'anything' } },
     ]) {
       await assert.doesNotReject(render(values), JSON.stringify(values));

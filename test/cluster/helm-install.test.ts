@@ -97,7 +97,7 @@ describe('helm install with default values on a real node', { timeout: 360_000 }
     try {
       const [own] = installed as [Pod];
       // A bystander in the same namespace: the sandbox image is on the node already.
-      await cluster.kubectl(['run', 'bystander', '-n', NAMESPACE, '--image', 'localhost/podvisor-cluster-pause:1', '--image-pull-policy', 'Never', '--restart', 'Never']);
+      await cluster.kubectl(['run', 'bystander', '-n', NAMESPACE, '--image', cluster.pauseImage, '--image-pull-policy', 'Never', '--restart', 'Never']);
       const patch = async (target: string, key: string): Promise<string> => {
         const result = await execInPod(cluster, NAMESPACE, own.metadata.name, ['env', `NODE_EXTRA_CA_CERTS=${SERVICE_ACCOUNT_DIR}/ca.crt`, 'node', '-e', PATCH_SCRIPT, NAMESPACE, target, key]);
         assert.equal(result.code, 0, result.stderr);

@@ -4,16 +4,15 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { buildImage, podman, BUILD_FLAGS } from '../container/podman.ts';
+import { buildImage, imageNamed, podman, BUILD_FLAGS, IMAGE } from '../container/podman.ts';
 import { runningCluster, startCluster, type Cluster } from '../helpers/cluster.ts';
 import { delay, ROOT } from '../helpers/podvisor-process.ts';
-import type { ToolResult } from '../helpers/tools.ts';
+import { runTool, type ToolResult } from '../helpers/tools.ts';
 
-/** The podvisor image, built from the checkout with a tag of this suite's own. */
-export const CLUSTER_IMAGE = 'localhost/podvisor-cluster:test';
-const CLUSTER_BUILD_STAGE = 'localhost/podvisor-cluster-build:test';
+/** The podvisor image, built from the checkout (named after it, as the container suite names it: test/container/podman.ts). */
+export const CLUSTER_IMAGE = IMAGE;
 /** The same image with tini as PID 1 running the reference server: the comparison of the rollout test. */
-export const TINI_IMAGE = 'localhost/podvisor-cluster-tini:test';
+export const TINI_IMAGE = imageNamed('cluster-tini');
 export const CHART = join(ROOT, 'helm', 'podvisor');
 const TINI_CONTAINERFILE = join(ROOT, 'test', 'cluster', 'fixtures', 'tini.Containerfile');
 
@@ -25,7 +24,7 @@ export interface ImageFigures {
 /** Builds both images with podman (layer-cached) and imports them into the cluster's containerd. */
 export async function prepareImages(cluster: Cluster): Promise<ImageFigures> {
   const started = performance.now();
-  await buildImage(CLUSTER_IMAGE, CLUSTER_BUILD_STAGE);
+  await buildImage();
   const context = mkdtempSync(join(tmpdir(), 'podvisor-cluster-tini-'));
   try {
     // Debian's static tini: the image has no libc-dependent extras to satisfy.
@@ -37,6 +36,11 @@ export async function prepareImages(cluster: Cluster): Promise<ImageFigures> {
   const buildSeconds = (performance.now() - started) / 1000;
   const importSeconds = await cluster.importImages([CLUSTER_IMAGE, TINI_IMAGE]);
   return { buildSeconds, importSeconds };
+}
+
+/** Removes the two images from podman (the cluster's containerd goes with the cluster). */
+export async function removeImages(): Promise<void> {
+  for (const image of [TINI_IMAGE, CLUSTER_IMAGE]) await runTool('podman', ['image', 'rm', '--force', image]);
 }
 
 /** helm --set arguments that point the chart at an image imported into the cluster (never pulled). */

@@ -7,18 +7,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { environment, podvisorContainer, render } from '../chart/chart.ts';
 import { FIXTURES, eventually, freePort } from '../helpers/podvisor-process.ts';
-import { IMAGE, RUN_FLAGS, VERSION, buildImage, get, podman, processesIn, runContainer, waitForContainerLogs, waitForExit, waitForStatus, type Container } from './podman.ts';
+import { HARDENED, IMAGE, NODE_BASE_IMAGE, RUN_FLAGS, VERSION, get, podman, prepareImage, processesIn, releaseImages, runContainer, waitForContainerLogs, waitForExit, waitForStatus, type Container } from './podman.ts';
 
-/** Kubernetes' hardened securityContext, as podman flags. */
-const HARDENED = ['--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges'] as const;
 const DRAIN_SECONDS = 5;
 const KILL_GRACE_MS = 1000;
 
 describe('the podvisor image', { timeout: 900_000 }, () => {
-  before(async () => {
-    const seconds = await buildImage();
-    console.log(`# podman build (cached layers reused): ${seconds.toFixed(1)} s`);
-  });
+  before(prepareImage);
+  after(releaseImages);
 
   it('is labelled and configured as documented: numeric non-root user, podvisor entrypoint, no CMD, SIGTERM, ports', async () => {
     const config = JSON.parse(await podman(['image', 'inspect', IMAGE, '--format', '{{json .Config}}'])) as {
@@ -33,16 +29,33 @@ describe('the podvisor image', { timeout: 900_000 }, () => {
     assert.equal(config.Labels['org.opencontainers.image.version'], VERSION);
     assert.equal(config.Labels['org.opencontainers.image.licenses'], 'Apache-2.0');
     const size = Number(await podman(['image', 'inspect', IMAGE, '--format', '{{.Size}}']));
-    const baseSize = Number(await podman(['image', 'inspect', 'docker.io/library/node:24-bookworm-slim', '--format', '{{.Size}}']));
-    console.log(`# image size: ${(size / 1e6).toFixed(1)} MB (the node:24-bookworm-slim base: ${(baseSize / 1e6).toFixed(1)} MB; podvisor adds ${((size - baseSize) / 1e6).toFixed(1)} MB)`);
+    const baseSize = Number(await podman(['image', 'inspect', NODE_BASE_IMAGE, '--format', '{{.Size}}']));
+    const parts = await podman(['run', '--rm', ...RUN_FLAGS, '--entrypoint', 'node', IMAGE, '-e', `
+      const { statSync, readdirSync } = require('node:fs');
+      const bytes = (path) => { const stat = statSync(path); return stat.isDirectory() ? readdirSync(path).reduce((sum, entry) => sum + bytes(path + '/' + entry), 0) : stat.size; };
+      console.log(JSON.stringify({ node: bytes('/opt/podvisor/node_modules/node'), opt: bytes('/opt/podvisor'), lib: bytes('/usr/lib'), bin: bytes('/usr/bin') }));`]);
+    const { node, opt, lib, bin } = JSON.parse(parts) as Record<string, number>;
+    const mb = (bytes: number | undefined): string => ((bytes ?? 0) / 1e6).toFixed(1);
+    console.log(`# image size: ${mb(size)} MB (${NODE_BASE_IMAGE}, the build stage's base: ${mb(baseSize)} MB); /opt/podvisor ${mb(opt)} MB of which Node ${mb(node)} MB; /usr/lib ${mb(lib)} MB; /usr/bin ${mb(bin)} MB`);
   });
 
-  it('ships only the bundle, koffi and the launcher: no node_modules besides koffi, no Kubernetes client tree', async () => {
+  it('holds a shell and a few tools, but no package manager, npm or anything else of Debian', async () => {
+    const listing = await podman(['run', '--rm', ...RUN_FLAGS, '--entrypoint', 'sh', IMAGE, '-c',
+      'ls /usr/bin; echo ---; for tool in npm apt-get dpkg bash python3; do command -v $tool; done; echo ---; ls /var/lib/dpkg/status.d']);
+    const [tools, absent, packages] = listing.split('---\n') as [string, string, string];
+    assert.deepEqual(tools.trim().split('\n').sort(),
+      ['cat', 'chmod', 'chown', 'cp', 'dash', 'env', 'head', 'id', 'ln', 'ls', 'mkdir', 'mv', 'readlink', 'rm', 'sh', 'sleep', 'tail', 'touch']);
+    assert.equal(absent.trim(), '', 'no npm, apt-get, dpkg or bash');
+    // The Debian packages the files come from, for image scanners.
+    assert.ok(['libc6', 'libstdc++6', 'libgcc-s1', 'dash', 'coreutils'].every((name) => packages.split('\n').includes(name)), packages);
+  });
+
+  it('ships only Node, the bundle, koffi and the launcher in /opt/podvisor: no Kubernetes client tree', async () => {
     const listing = await podman(['run', '--rm', ...RUN_FLAGS, '--entrypoint', 'sh', IMAGE, '-c',
       'ls /opt/podvisor; echo ---; ls /opt/podvisor/node_modules; echo ---; command -v podvisor; podvisor --version']);
     const [top, modules, onPath] = listing.split('---\n') as [string, string, string];
     assert.deepEqual(top.trim().split('\n').sort(), ['bin', 'dist', 'node_modules', 'package.json']);
-    assert.deepEqual(modules.trim().split('\n').sort(), ['@koromix', 'koffi']);
+    assert.deepEqual(modules.trim().split('\n').sort(), ['@koromix', 'koffi', 'node']);
     assert.match(onPath, /^\/usr\/local\/bin\/podvisor\npodvisor \d+\.\d+\.\d+/);
   });
 
@@ -80,7 +93,7 @@ describe('the podvisor image', { timeout: 900_000 }, () => {
       assert.match(write, /Read-only file system/);
       assert.match(write, /tmp-ok/);
       const [started] = await waitForContainerLogs(container, (line) => line.msg === 'server started');
-      assert.deepEqual(started?.command, ['/usr/local/bin/node', '/opt/podvisor/dist/reference-server.js']);
+      assert.deepEqual(started?.command, ['/opt/podvisor/node_modules/node/bin/node', '/opt/podvisor/dist/reference-server.js']);
       assert.equal(started?.pid, 1);
     });
 

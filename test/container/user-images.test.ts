@@ -1,28 +1,28 @@
-// What users do with the image: supervise their own server (FROM the image + CMD, or podvisor copied into an
-// image of their own), including a server that leaves orphans behind.
+// What users do with the image: supervise their own server (FROM the image + CMD; a Node server on the kit that
+// imports podvisor/server with no install step; podvisor copied into an image without Node), including a server
+// that leaves orphans behind.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FIXTURES, delay, freePort } from '../helpers/podvisor-process.ts';
-import { runTool } from '../helpers/tools.ts';
-import { IMAGE, buildFrom, buildImage, get, podman, processesIn, runContainer, waitForContainerLogs, waitForExit, waitForStatus, type Container } from './podman.ts';
+import { derivedContainerfile, kitServerContainerfile, withoutNodeContainerfile } from './containerfiles.ts';
+import { HARDENED, IMAGE, PYTHON_BASE_IMAGE, RUN_FLAGS, buildFrom, get, imageNamed, podman, prepareImage, processesIn, releaseImages, runContainer, stopArguments, waitForContainerLogs, waitForExit, waitForStatus, type Container } from './podman.ts';
 
-const HARDENED = ['--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges'] as const;
-const DERIVED_IMAGE = 'localhost/podvisor-test-derived:test';
-const COPIED_IMAGE = 'localhost/podvisor-test-copied:test';
+const DERIVED_IMAGE = imageNamed('derived');
+const KIT_IMAGE = imageNamed('kit');
+const PYTHON_IMAGE = imageNamed('python');
 
 describe('user images', { timeout: 900_000 }, () => {
   const containers: Container[] = [];
   const contexts: string[] = [];
 
-  before(async () => {
-    await buildImage();
-  });
+  before(prepareImage);
   after(async () => {
     for (const container of containers) await container.remove();
     for (const directory of contexts) rmSync(directory, { recursive: true, force: true });
+    await releaseImages();
   });
 
   function buildContext(containerfile: string, files: readonly string[]): string {
@@ -60,16 +60,7 @@ describe('user images', { timeout: 900_000 }, () => {
   });
 
   it('supervises the CMD of an image built FROM podvisor', async () => {
-    const context = buildContext(
-      [
-        `FROM ${IMAGE}`,
-        'COPY container-user-server.mjs ./server.mjs',
-        'ENV PORT=3000 PODVISOR_READINESS=http:http://127.0.0.1:3000/healthz',
-        'CMD ["node", "server.mjs"]',
-        '',
-      ].join('\n'),
-      ['container-user-server.mjs'],
-    );
+    const context = buildContext(derivedContainerfile(IMAGE), ['container-user-server.mjs']);
     await buildFrom(context, DERIVED_IMAGE);
     const metricsPort = await freePort();
     const serverPort = await freePort();
@@ -79,36 +70,66 @@ describe('user images', { timeout: 900_000 }, () => {
     assert.equal((await get(`http://127.0.0.1:${serverPort}/healthz`))?.status, 200);
     const [started] = await waitForContainerLogs(container, (line) => line.msg === 'server started');
     assert.deepEqual(started?.command, ['node', 'server.mjs']);
-    await podman(['stop', '--time', '30', container.name], 60_000);
+    await podman(stopArguments(container.name), 60_000);
     assert.equal(await waitForExit(container), 0);
     assert.match(await container.logs(), /user server: SIGTERM, closing/);
   });
 
-  it('runs when podvisor and its Node are copied into an image without Node', async () => {
-    const context = buildContext(
-      [
-        'FROM docker.io/library/node:24-bookworm-slim',
-        '# Stands in for any glibc image without Node: take the base image\'s Node away.',
-        'RUN rm -rf /usr/local/bin/node /usr/local/bin/npm /usr/local/bin/npx /usr/local/lib/node_modules',
-        `COPY --from=${IMAGE} /opt/podvisor /opt/podvisor`,
-        `COPY --from=${IMAGE} /usr/local/bin/node /opt/podvisor/node_modules/node/bin/node`,
-        'ENTRYPOINT ["/opt/podvisor/bin/podvisor", "--"]',
-        'CMD ["sh", "-c", "echo the user server ran; command -v node || echo no node on PATH; exit 0"]',
-        '',
-      ].join('\n'),
-      [],
-    );
-    await buildFrom(context, COPIED_IMAGE);
-    const container = await runContainer([...HARDENED, '--user', '1000:1000', '-e', 'PODVISOR_HTTP_PORT=0'], COPIED_IMAGE);
+  it("runs a kit server in /app that imports podvisor/server, with no install step (the README's kit example)", async () => {
+    const context = buildContext(kitServerContainerfile(IMAGE), ['kit-example-server.mjs']);
+    await buildFrom(context, KIT_IMAGE);
+    const metricsPort = await freePort();
+    const serverPort = await freePort();
+    const container = await runContainer([...HARDENED, '-p', `127.0.0.1:${metricsPort}:9464`, '-p', `127.0.0.1:${serverPort}:3000`], KIT_IMAGE);
     containers.push(container);
+    await waitForContainerLogs(container, (line) => line.msg === 'server started');
+    // The example streams forever, so its first answer is the test of its start (readiness `auto` counts a server
+    // as running from its spawn until the kit's first report, so /readyz cannot tell).
+    const abort = new AbortController();
+    let response: Response | undefined;
+    for (const deadline = Date.now() + 60_000; response === undefined && Date.now() < deadline;) {
+      response = await fetch(`http://127.0.0.1:${serverPort}/`, { signal: abort.signal }).catch(() => undefined);
+      if (response === undefined) await delay(200);
+    }
+    assert.equal(response?.status, 200, 'the kit example answers');
+    await waitForStatus(`http://127.0.0.1:${metricsPort}/readyz`, 200);
+    const body = (response as Response).text().catch((error: unknown) => `stream error: ${String(error)}`);
+    const sessions = async (): Promise<string> => (await get(`http://127.0.0.1:${metricsPort}/metrics`))?.body ?? '';
+    const deadline = Date.now() + 15_000;
+    while (!/^podvisor_server_sessions 1$/m.test(await sessions()) && Date.now() < deadline) await delay(200);
+    assert.match(await sessions(), /^podvisor_server_sessions 1$/m, 'the kit reports its session to podvisor');
+    await podman(stopArguments(container.name), 60_000);
     assert.equal(await waitForExit(container), 0);
-    const logs = await container.logs();
-    assert.match(logs, /the user server ran/);
-    assert.match(logs, /no node on PATH/);
-    await waitForContainerLogs(container, (line) => line.msg === 'podvisor exiting' && line.exitStatus === 0);
+    assert.match(await body, /bye: the server is shutting down\n$/);
+    abort.abort();
   });
 
-  after(async () => {
-    for (const image of [DERIVED_IMAGE, COPIED_IMAGE]) await runTool('podman', ['image', 'rm', '--force', image]);
+  it('adds podvisor to an image without Node with one COPY: a Python server as PID 1\'s child, metrics, podman stop → 0', async () => {
+    await buildFrom(buildContext(withoutNodeContainerfile(IMAGE), []), PYTHON_IMAGE);
+    const size = Number(await podman(['image', 'inspect', PYTHON_IMAGE, '--format', '{{.Size}}']));
+    const baseSize = Number(await podman(['image', 'inspect', PYTHON_BASE_IMAGE, '--format', '{{.Size}}']));
+    console.log(`# podvisor copied into ${PYTHON_BASE_IMAGE} (${(baseSize / 1e6).toFixed(1)} MB): ${(size / 1e6).toFixed(1)} MB, +${((size - baseSize) / 1e6).toFixed(1)} MB`);
+    const lookAround = await podman(['run', '--rm', ...RUN_FLAGS, '--entrypoint', 'sh', PYTHON_IMAGE, '-c', 'command -v node || echo no node on PATH']);
+    assert.equal(lookAround.trim(), 'no node on PATH');
+
+    const metricsPort = await freePort();
+    const serverPort = await freePort();
+    const container = await runContainer(
+      [...HARDENED, '--user', '1000:1000', '-e', 'PODVISOR_READINESS=tcp:8000', '-p', `127.0.0.1:${metricsPort}:9464`, '-p', `127.0.0.1:${serverPort}:8000`],
+      PYTHON_IMAGE,
+    );
+    containers.push(container);
+    await waitForStatus(`http://127.0.0.1:${metricsPort}/readyz`, 200, 60_000);
+    assert.equal((await get(`http://127.0.0.1:${serverPort}/`))?.status, 200, 'python3 -m http.server answers');
+    assert.match(await container.exec(['cat', '/proc/1/cmdline']), /^\/opt\/podvisor\/node_modules\/node\/bin\/node\0\/opt\/podvisor\/dist\/podvisor\.js\0/);
+    const [started] = await waitForContainerLogs(container, (line) => line.msg === 'server started');
+    assert.deepEqual(started?.command, ['python3', '-m', 'http.server', '8000']);
+    const metrics = (await get(`http://127.0.0.1:${metricsPort}/metrics`))?.body ?? '';
+    assert.match(metrics, /^podvisor_server_state\{state="running"\} 1$/m);
+    assert.match(metrics, /^podvisor_server_up 1$/m);
+    await podman(stopArguments(container.name), 60_000);
+    // python3 dies of the SIGTERM podvisor passed on: that is a clean stop, podvisor exits 0.
+    assert.equal(await waitForExit(container), 0);
+    await waitForContainerLogs(container, (line) => line.msg === 'podvisor exiting' && line.exitStatus === 0);
   });
 });

@@ -30,6 +30,8 @@ export interface ClusterInfo {
   readonly containerdSocket: string;
   readonly kubernetesVersion: string;
   readonly corednsVersion: string;
+  /** The sandbox image every pod runs (built and imported by scripts/cluster.sh); also a tiny image for bystander pods. */
+  readonly pauseImage: string;
   /** The Prometheus binary (with Kubernetes discovery) that scripts/build-kubernetes.sh built beside them. */
   readonly prometheus: string;
   readonly containerdVersion: string;
@@ -103,9 +105,36 @@ export async function startCluster(): Promise<Cluster> {
   return connect(true);
 }
 
-/** The running cluster (the suite's), or undefined when none runs. */
+/** The running cluster (the suite's, or one started by hand), or undefined when none runs. */
 export function runningCluster(): Cluster | undefined {
-  return existsSync(CLUSTER_JSON) ? connect(false) : undefined;
+  if (!existsSync(CLUSTER_JSON)) return undefined;
+  // State a crashed run left behind, with its processes gone, is no cluster: `up` clears it.
+  for (const component of ['kube-apiserver', 'kubelet']) {
+    try {
+      const pid = Number(readFileSync(join(CLUSTER_DIRECTORY, 'pids', `${component}.pid`), 'utf8'));
+      if (!existsSync(`/proc/${pid}`)) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return connect(false);
+}
+
+/**
+ * Takes the machine's cluster lock: one suite (or bench) run at a time drives the one cluster a machine can run.
+ * Waits for a run in another checkout to finish. The lock is held by a `flock` child reading our stdin, so it is
+ * released by release() or when this process dies, whatever the way.
+ */
+export async function lockCluster(timeoutMs = 60 * 60_000): Promise<() => void> {
+  const child = spawn('flock', ['--exclusive', '--timeout', String(Math.ceil(timeoutMs / 1000)), `${CLUSTER_DIRECTORY}.lock`, 'sh', '-c', 'echo locked; exec cat > /dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const locked = await new Promise<boolean>((resolve) => {
+    child.stdout.once('data', () => resolve(true));
+    child.once('exit', () => resolve(false));
+  });
+  if (!locked) throw new Error(`could not take ${CLUSTER_DIRECTORY}.lock within ${timeoutMs} ms: another cluster suite or bench run holds it`);
+  return () => {
+    child.stdin.end();
+  };
 }
 
 /** The suite's cluster when one runs, else a cluster of this process's own (stopped by close()). */

@@ -42,6 +42,8 @@ export interface StartOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Wraps the podvisor invocation, e.g. ['unshare', '--pid', '--fork', '--mount-proc']. */
   readonly wrapper?: readonly string[];
+  /** The podvisor to run: default the checkout's bin/podvisor (another: one npm installed into a project). */
+  readonly executable?: string;
   readonly spawnOptions?: SpawnOptions;
 }
 
@@ -55,7 +57,7 @@ export const TEST_ENV: Readonly<Record<string, string>> = {
 
 export function startPodvisor(options: StartOptions = {}): RunningPodvisor {
   const argv = [...(options.args ?? []), ...(options.command !== undefined ? ['--', ...options.command] : [])];
-  const [file, ...args] = [...(options.wrapper ?? []), PODVISOR, ...argv] as [string, ...string[]];
+  const [file, ...args] = [...(options.wrapper ?? []), options.executable ?? PODVISOR, ...argv] as [string, ...string[]];
   const child = spawn(file, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...TEST_ENV, ...options.env },

@@ -59,10 +59,13 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
     return created.metadata.uid;
   }
 
-  /** What the kubelet would mount at /var/run/secrets/kubernetes.io/serviceaccount: a fresh token for the chart's ServiceAccount. */
-  async function serviceAccountDir(name: string, givenToken?: string): Promise<string> {
+  /**
+   * What the kubelet would mount at /var/run/secrets/kubernetes.io/serviceaccount: a token for the chart's
+   * ServiceAccount bound to the Pod (its pod-name claim is what the chart's admission policy lets patch that Pod).
+   */
+  async function serviceAccountDir(name: string, pod: string, uid: string, givenToken?: string): Promise<string> {
     const directory = join(work, name);
-    const token = givenToken ?? (await admin(['create', 'token', serviceAccount, '-n', NAMESPACE, '--duration', '1h'])).trim();
+    const token = givenToken ?? (await admin(['create', 'token', serviceAccount, '-n', NAMESPACE, '--duration', '1h', '--bound-object-kind', 'Pod', '--bound-object-name', pod, '--bound-object-uid', uid])).trim();
     mkdirSync(directory, { recursive: true });
     writeFileSync(join(directory, 'token'), token);
     writeFileSync(join(directory, 'namespace'), NAMESPACE);
@@ -101,7 +104,7 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
     });
   }
 
-  /** The three grants podvisor uses are there; every other verb, resource and namespace is denied. */
+  /** The four grants podvisor uses are there; every other verb, resource and namespace is denied. */
   async function assertExactGrants(namespace: string, account: string): Promise<void> {
     const as = `system:serviceaccount:${namespace}:${account}`;
     // `pods/status` names a subresource (kubectl would read it as the pod named "status").
@@ -110,10 +113,10 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
       const args = ['--kubeconfig', cluster.kubeconfig, 'auth', 'can-i', verb, type, '-n', where, '--as', as, ...(subresource === undefined ? [] : ['--subresource', subresource])];
       return (await runTool(KUBECTL, args)).stdout.trim();
     };
-    const allowed = [['create', 'events.events.k8s.io'], ['patch', 'events.events.k8s.io'], ['patch', 'pods']] as const;
+    const allowed = [['create', 'events.events.k8s.io'], ['patch', 'events.events.k8s.io'], ['get', 'pods'], ['patch', 'pods']] as const;
     for (const [verb, resource] of allowed) assert.equal(await canI(verb, resource), 'yes', `${as}: ${verb} ${resource}`);
     const denied = [
-      ['get', 'pods'], ['list', 'pods'], ['watch', 'pods'], ['create', 'pods'], ['update', 'pods'], ['delete', 'pods'],
+      ['list', 'pods'], ['watch', 'pods'], ['create', 'pods'], ['update', 'pods'], ['delete', 'pods'],
       ['get', 'events.events.k8s.io'], ['list', 'events.events.k8s.io'], ['update', 'events.events.k8s.io'], ['delete', 'events.events.k8s.io'],
       ['create', 'events'], ['patch', 'events'], ['get', 'secrets'], ['list', 'configmaps'], ['patch', 'deployments.apps'], ['create', 'pods/exec'],
       ['patch', 'pods/status'], ['get', 'serviceaccounts/token'], ['create', 'serviceaccounts/token'],
@@ -124,9 +127,9 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
     assert.equal(await canI('create', 'events.events.k8s.io', elsewhere), 'no', 'Events in another namespace must be denied');
   }
 
-  test('the ServiceAccount may create and patch Events and patch Pods in its namespace, and nothing else', async () => {
+  test('the ServiceAccount may create and patch Events and get and patch Pods in its namespace, and nothing else (the admission policy narrows the Pods)', async () => {
     await assertExactGrants(NAMESPACE, serviceAccount);
-    // The same, from the token itself: the only resource rules it has beyond discovery are the three above.
+    // The same, from the token itself: the only resource rules it has beyond discovery are the ones above.
     const token = (await admin(['create', 'token', serviceAccount, '-n', NAMESPACE])).trim();
     const list = await kubectl(['--server', cluster.url, '--certificate-authority', cluster.caFile, '--token', token, 'auth', 'can-i', '--list', '-n', NAMESPACE]);
     const rules = list.split('\n').slice(1).filter((line) => line.trim() !== '' && !line.trim().startsWith('['));
@@ -135,13 +138,13 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
       .map((line) => `${line.trim().split(/\s+/)[0]} ${/\[([^\]]*)\]\s*$/.exec(line)?.[1] ?? '?'}`)
       .filter((grant) => !discovery.includes(grant.split(' ')[0] as string))
       .sort();
-    assert.deepEqual(grants, ['events.events.k8s.io create patch', 'pods patch'], `the ServiceAccount's rules:\n${list}`);
+    assert.deepEqual(grants, ['events.events.k8s.io create patch', 'pods get patch'], `the ServiceAccount's rules:\n${list}`);
   });
 
   test('a crashing server, a fatal line and SIGTERM show up as aggregated Events and current annotations on the Pod', async () => {
     const pod = `${deployment}-crashloop`;
     const uid = await createPod(pod);
-    const saDir = await serviceAccountDir('crashloop');
+    const saDir = await serviceAccountDir('crashloop', pod, uid);
     const httpPort = await freePort();
     const podvisor = startPodvisor({
       command: [NODE, CRASHING_SERVER],
@@ -237,7 +240,7 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
   async function crashLoopThrough(name: string, options: { readonly token?: string; readonly disturb?: () => Promise<void>; readonly startsDuring: number; readonly ready?: () => boolean }) {
     const pod = `${deployment}-${name}`;
     const uid = await createPod(pod);
-    const saDir = await serviceAccountDir(name, options.token);
+    const saDir = await serviceAccountDir(name, pod, uid, options.token);
     const podvisor = startPodvisor({
       command: [NODE, CRASHING_SERVER],
       env: {

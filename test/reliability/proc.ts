@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** PODVISOR_RELIABILITY=long runs the long form (README, section performance). */
+/** PODVISOR_RELIABILITY=long runs the long form (docs/performance.md, Reliability). */
 export const LONG = process.env['PODVISOR_RELIABILITY'] === 'long';
 
 export function rssMb(pid: number): number {

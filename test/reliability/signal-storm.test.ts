@@ -45,7 +45,7 @@ describe(`a storm of forwarded signals during restarts (${STORM_MS / 1000} s)`, 
       await eventually(() => zombieChildren(podvisor.pid).length === 0, 'no zombie child of podvisor', 5000);
 
       podvisor.signal('SIGTERM');
-      // 0, or 1 when the SIGTERM met a server already exiting 1 on its own (SPEC §4 passes that status on).
+      // 0, or 1 when the SIGTERM met a server already exiting 1 on its own (docs/supervision.md: a shutdown passes that status on).
       assert.ok([0, 1].includes(await podvisor.exited(15_000)));
     } finally {
       podvisor.kill();

@@ -76,16 +76,68 @@ printing 3600000 as a float gives 3.6e+06), fractions as they are.
 {{- end }}
 
 {{/*
-Seconds the kubelet waits between SIGTERM and SIGKILL: the drain podvisor allows the server, its kill grace,
-and a margin for podvisor's own exit (pending Kubernetes Events) — unless set explicitly.
+A decimal number of seconds from a value that the schema lets be a number or a decimal string (helm --set).
+*/}}
+{{- define "podvisor.seconds" -}}
+{{- float64 . }}
+{{- end }}
+
+{{/*
+Seconds the kubelet waits between the start of the pod's termination and SIGKILL. The kubelet runs the preStop
+hook first (when lifecycle.preStopSleepSeconds is set), then sends SIGTERM; podvisor then keeps the server serving
+for shutdownDelaySeconds, sends the stop signal, lets the server drain for drainSeconds and kills its group after
+killGraceMs. The margin covers podvisor's own exit (pending Kubernetes Events, the termination message).
+Set terminationGracePeriodSeconds to override.
 */}}
 {{- define "podvisor.terminationGracePeriodSeconds" -}}
 {{- if kindIs "invalid" .Values.terminationGracePeriodSeconds }}
-{{- $podvisorDeadline := addf (float64 .Values.podvisor.drainSeconds) (divf .Values.podvisor.killGraceMs 1000) }}
-{{- int64 (addf (ceil $podvisorDeadline) .Values.terminationGraceMarginSeconds) }}
+{{- $podvisor := .Values.podvisor }}
+{{- $afterSigterm := addf (include "podvisor.seconds" $podvisor.shutdownDelaySeconds) (include "podvisor.seconds" $podvisor.drainSeconds) (divf $podvisor.killGraceMs 1000) }}
+{{- $total := addf (include "podvisor.seconds" .Values.lifecycle.preStopSleepSeconds) $afterSigterm }}
+{{- int64 (addf (ceil $total) .Values.terminationGraceMarginSeconds) }}
 {{- else }}
 {{- int64 .Values.terminationGracePeriodSeconds }}
 {{- end }}
+{{- end }}
+
+{{/*
+The seconds podvisor has from SIGTERM to the kubelet's SIGKILL (PODVISOR_TERMINATION_GRACE_SECONDS): the grace
+period less what a preStop sleep uses of it first. podvisor warns at start when its delay, drain and kill grace do
+not fit.
+*/}}
+{{- define "podvisor.graceAfterSigterm" -}}
+{{- $grace := include "podvisor.terminationGracePeriodSeconds" . | int64 }}
+{{- max 0 (sub $grace (.Values.lifecycle.preStopSleepSeconds | int64)) }}
+{{- end }}
+
+{{/*
+Whether podvisor talks to the Kubernetes API ("true" or empty): podvisor.kubernetes auto (in a pod: on) or on.
+With it off the pod gets no service-account token, and no Role, RoleBinding or admission policy is rendered.
+*/}}
+{{- define "podvisor.kubernetesEnabled" -}}
+{{- if ne .Values.podvisor.kubernetes "off" }}true{{ end }}
+{{- end }}
+
+{{/*
+The Role and RoleBinding are rendered ("true" or empty).
+*/}}
+{{- define "podvisor.rbacEnabled" -}}
+{{- if and .Values.rbac.create (include "podvisor.kubernetesEnabled" .) }}true{{ end }}
+{{- end }}
+
+{{/*
+The admission policy that narrows the Role to the pod's own podvisor.io/* annotations is rendered ("true" or empty).
+*/}}
+{{- define "podvisor.admissionPolicyEnabled" -}}
+{{- if and (include "podvisor.rbacEnabled" .) .Values.rbac.admissionPolicy }}true{{ end }}
+{{- end }}
+
+{{/*
+The admission policy and its binding are cluster-scoped: named per release and namespace so that releases of the
+same name in two namespaces do not claim one object.
+*/}}
+{{- define "podvisor.admissionPolicyName" -}}
+{{- printf "%s-own-pod.%s" (include "podvisor.fullname" .) .Release.Namespace }}
 {{- end }}
 
 {{/*
@@ -93,4 +145,23 @@ Where the prefs ConfigMap is mounted.
 */}}
 {{- define "podvisor.prefsDirectory" -}}
 /etc/podvisor
+{{- end }}
+
+{{/*
+automountServiceAccountToken of the pod and the ServiceAccount: the token only when podvisor uses the API.
+*/}}
+{{- define "podvisor.automountToken" -}}
+{{- and .Values.serviceAccount.automount (include "podvisor.kubernetesEnabled" . | eq "true") }}
+{{- end }}
+
+{{/*
+Checks across values that the schema cannot express with a clear message; fails the render with one that names
+the values.
+*/}}
+{{- define "podvisor.validateValues" -}}
+{{- $delay := include "podvisor.seconds" .Values.podvisor.shutdownDelaySeconds | float64 }}
+{{- $preStop := .Values.lifecycle.preStopSleepSeconds | int64 }}
+{{- if and (gt $delay 0.0) (gt $preStop 0) }}
+{{- fail (printf "lifecycle.preStopSleepSeconds (%d) and podvisor.shutdownDelaySeconds (%v) are both set: the kubelet runs the preStop sleep before SIGTERM and podvisor's delay starts after it, so they would add up. Keep podvisor.shutdownDelaySeconds (it fails readiness at once and needs nothing in the image) and set lifecycle.preStopSleepSeconds to 0, or set podvisor.shutdownDelaySeconds to 0." $preStop .Values.podvisor.shutdownDelaySeconds) }}
+{{- end }}
 {{- end }}

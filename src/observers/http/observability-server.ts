@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Supervision } from '../../supervisor/supervision.ts';
+import type { SupervisionView } from '../../supervisor/supervision.ts';
 import type { Metrics } from '../metrics/create-metrics.ts';
 import { HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
 import { healthAnswer, readinessAnswer, statusDocument } from './probe-answers.ts';
@@ -8,7 +8,7 @@ import { ALLOWED_METHODS, routeRequest, wantsOpenMetrics } from './routes.ts';
 export interface ObservabilityServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly supervision: Supervision;
+  readonly supervision: SupervisionView;
   readonly metrics: Metrics;
   readonly version: string;
   readonly limits?: HttpLimits;
@@ -28,7 +28,7 @@ export type ListenResult = { readonly ok: true; readonly server: ObservabilitySe
 const CLOSE_WAIT_MS = 1000;
 
 /**
- * podvisor's HTTP port (SPEC §6): /metrics, /healthz, /readyz and /status, read-only. Every answer is computed
+ * podvisor's HTTP port (docs/http-and-metrics.md): /metrics, /healthz, /readyz and /status, read-only. Every answer is computed
  * from the supervision snapshot at request time; a failure to bind is returned, not thrown, for the caller to
  * turn into podvisor's exit.
  */

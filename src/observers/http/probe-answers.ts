@@ -1,6 +1,6 @@
-import { describeExit } from '../../supervisor/exit-status.ts';
-import { STATE_NUMBER, type SupervisionState } from '../../supervisor/states.ts';
-import type { SupervisionSnapshot } from '../../supervisor/supervision.ts';
+import { describeExit } from '../../process/server-exit.ts';
+import { isReady, STATE_NUMBER, type SupervisionState } from '../../supervisor/states.ts';
+import { serverUptimeMs, type SupervisionSnapshot } from '../../supervisor/supervision.ts';
 
 export interface ProbeAnswer {
   readonly status: 200 | 503;
@@ -18,7 +18,7 @@ export function healthAnswer(snapshot: SupervisionSnapshot): ProbeAnswer {
 
 /** /readyz: 200 only in `running`; 503 in every other state, naming it. */
 export function readinessAnswer(snapshot: SupervisionSnapshot): ProbeAnswer {
-  return snapshot.state === 'running' ? { status: 200, body: 'ready: running\n' } : { status: 503, body: `not ready: ${snapshot.state}\n` };
+  return isReady(snapshot.state) ? { status: 200, body: 'ready: running\n' } : { status: 503, body: `not ready: ${snapshot.state}\n` };
 }
 
 /** The JSON document of /status. */
@@ -39,14 +39,13 @@ export interface StatusDocument {
 
 export function statusDocument(snapshot: SupervisionSnapshot, now: number, version: string): StatusDocument {
   const lastExit = snapshot.lastExit;
-  const serverExists = snapshot.pid !== undefined && snapshot.serverStartedAt !== undefined;
   return {
     state: snapshot.state,
     stateNumber: STATE_NUMBER[snapshot.state],
     pid: snapshot.pid ?? null,
     restarts: snapshot.restarts,
     lastExit: lastExit === undefined ? null : { code: lastExit.code, signal: lastExit.signal, description: describeExit(lastExit) },
-    uptimeSeconds: serverExists ? Math.max(0, now - (snapshot.serverStartedAt as number)) / 1000 : 0,
+    uptimeSeconds: serverUptimeMs(snapshot, now) / 1000,
     supervisorUptimeSeconds: Math.max(0, now - snapshot.supervisorStartedAt) / 1000,
     backoffSeconds: snapshot.backoffMs / 1000,
     ...(snapshot.sessions === undefined ? {} : { sessions: snapshot.sessions }),

@@ -1,4 +1,4 @@
-/** The paths of podvisor's HTTP port (SPEC §6). Nothing on it changes anything. */
+/** The paths of podvisor's HTTP port (docs/http-and-metrics.md). Nothing on it changes anything. */
 export const ENDPOINTS = ['/metrics', '/healthz', '/readyz', '/status'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 

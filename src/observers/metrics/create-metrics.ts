@@ -1,5 +1,5 @@
 import { Registry, type OpenMetricsContentType, type PrometheusContentType } from 'prom-client';
-import type { Supervision } from '../../supervisor/supervision.ts';
+import type { SupervisionView } from '../../supervisor/supervision.ts';
 import { defineSupervisionMetrics } from './supervision-metrics.ts';
 
 export interface RenderedMetrics {
@@ -17,6 +17,8 @@ export const RENDER_REUSE_MS = 50;
 export interface Metrics {
   /** The exposition of every metric: OpenMetrics 1.0 when `openMetrics`, else Prometheus text 0.0.4. */
   render(openMetrics: boolean): Promise<RenderedMetrics>;
+  /** The Kubernetes recorder's outcome for one Event (podvisor_kubernetes_events_total{reason,result}). */
+  countKubernetesEvent(reason: string, result: string): void;
   stop(): void;
 }
 
@@ -25,17 +27,18 @@ export interface Metrics {
  * registry and renames counters while rendering OpenMetrics, so each format gets its own registry with the same
  * definitions; both observe the same supervision and read the same snapshot.
  */
-export function createMetrics(supervision: Supervision, now: () => number = Date.now): Metrics {
+export function createMetrics(supervision: SupervisionView, now: () => number = Date.now): Metrics {
   const prometheus = new Registry<PrometheusContentType>();
   const openMetrics = new Registry<OpenMetricsContentType>();
   openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const recent = new Map<boolean, { readonly at: number; readonly rendering: Promise<RenderedMetrics> }>();
-  const stops = [
-    defineSupervisionMetrics(prometheus, supervision, now),
-    defineSupervisionMetrics(openMetrics, supervision, now),
-    supervision.observe(() => recent.clear()),
-  ];
+  const defined = [defineSupervisionMetrics(prometheus, supervision, now), defineSupervisionMetrics(openMetrics, supervision, now)];
+  const stops = [...defined.map((metrics) => metrics.stop), supervision.observe(() => recent.clear())];
   return {
+    countKubernetesEvent(reason, result) {
+      for (const metrics of defined) metrics.countKubernetesEvent(reason, result);
+      recent.clear();
+    },
     render(asOpenMetrics) {
       const at = performance.now();
       const reusable = recent.get(asOpenMetrics);

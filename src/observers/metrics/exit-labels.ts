@@ -1,4 +1,4 @@
-import type { ServerExit } from '../../supervisor/events.ts';
+import type { ServerExit } from '../../process/server-exit.ts';
 
 /**
  * The labels of podvisor_server_exits_total for one exit: `code="3",signal=""` for an exit code,

@@ -1,5 +1,5 @@
 import { SUPERVISION_STATES, type SupervisionState } from '../../supervisor/states.ts';
-import type { SupervisionSnapshot } from '../../supervisor/supervision.ts';
+import { serverUptimeMs, type SupervisionSnapshot } from '../../supervisor/supervision.ts';
 
 /** The values of the gauges that describe supervision right now, computed from the one snapshot at scrape time. */
 export interface SnapshotValues {
@@ -24,7 +24,7 @@ export function snapshotValues(snapshot: SupervisionSnapshot, now: number): Snap
     state: SUPERVISION_STATES.map((state) => [state, state === snapshot.state ? 1 : 0] as const),
     up: serverExists ? 1 : 0,
     startTimeSeconds: startedAt === undefined ? 0 : startedAt / 1000,
-    uptimeSeconds: serverExists && startedAt !== undefined ? Math.max(0, now - startedAt) / 1000 : 0,
+    uptimeSeconds: serverUptimeMs(snapshot, now) / 1000,
     backoffSeconds: snapshot.backoffMs / 1000,
     sessions: snapshot.sessions ?? 0,
   };

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type OpenMetricsContentType, type PrometheusContentType, type Registry } from 'prom-client';
 import { RESTART_REASONS, type SupervisionEvent } from '../../supervisor/events.ts';
-import type { Supervision } from '../../supervisor/supervision.ts';
+import type { SupervisionView } from '../../supervisor/supervision.ts';
 import { exitLabels } from './exit-labels.ts';
 import { snapshotValues } from './snapshot-values.ts';
 
@@ -14,11 +14,18 @@ export const REDUNDANT_DEFAULT_METRICS: readonly string[] = ['active_handles_tot
 /** Drain times from "exited at once" to well past the default deadline (5 s drain + 1 s grace). */
 export const DRAIN_BUCKETS_SECONDS: readonly number[] = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
 
+/** What one registry's definitions give back: the unsubscribe, and the counter the Kubernetes recorder reports to. */
+export interface DefinedMetrics {
+  readonly stop: () => void;
+  /** One Kubernetes Event outcome (podvisor_kubernetes_events_total{reason,result}). */
+  readonly countKubernetesEvent: (reason: string, result: string) => void;
+}
+
 /**
- * Defines every podvisor metric (SPEC §7) in `registry`. Gauges read the one supervision snapshot when they
- * are collected; counters and the drain histogram count supervision events. Returns the unsubscribe.
+ * Defines every podvisor metric (docs/http-and-metrics.md) in `registry`. Gauges read the one supervision
+ * snapshot when they are collected; counters and the drain histogram count supervision events.
  */
-export function defineSupervisionMetrics(registry: Registry<PrometheusContentType> | Registry<OpenMetricsContentType>, supervision: Supervision, now: () => number = Date.now): () => void {
+export function defineSupervisionMetrics(registry: Registry<PrometheusContentType> | Registry<OpenMetricsContentType>, supervision: SupervisionView, now: () => number = Date.now): DefinedMetrics {
   const registers = [registry];
   // prom-client calls every collect() synchronously at the start of one scrape, so the gauges read the same snapshot.
   const current = (): ReturnType<typeof snapshotValues> => snapshotValues(supervision.snapshot, now());
@@ -117,7 +124,7 @@ export function defineSupervisionMetrics(registry: Registry<PrometheusContentTyp
   // Gauges named like counters fail `promtool check metrics`; each is the sum of its per-type gauge beside it.
   for (const name of REDUNDANT_DEFAULT_METRICS) registry.removeSingleMetric(name);
 
-  return supervision.observe((event: SupervisionEvent) => {
+  const stop = supervision.observe((event: SupervisionEvent) => {
     switch (event.type) {
       case 'restart_scheduled':
         restarts.inc({ reason: event.reason });
@@ -134,13 +141,11 @@ export function defineSupervisionMetrics(registry: Registry<PrometheusContentTyp
       case 'orphan_reaped':
         zombies.inc();
         break;
-      case 'kubernetes_event':
-        kubernetesEvents.inc({ reason: event.reason, result: event.result });
-        break;
       default:
         break;
     }
   });
+  return { stop, countKubernetesEvent: (reason, result) => kubernetesEvents.inc({ reason, result }) };
 }
 
 /** The output path reports the lines of one read together (`count`); an event without a count is one line. */

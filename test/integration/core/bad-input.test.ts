@@ -69,7 +69,7 @@ describe('bad input gets a clear error and no restart loop', () => {
   });
 });
 
-describe('seed details: the pid file and the status line', () => {
+describe('Darwin Streaming Server details: the pid file and the status line', () => {
   it('the pid file holds podvisor then the server while it runs, and is removed on exit', async () => {
     const pidFile = join(scratch(), 'podvisor.pid');
     const podvisor = startPodvisor({ command: ['sleep', '30'], env: { PODVISOR_PID_FILE: pidFile } });
@@ -110,7 +110,7 @@ describe('seed details: the pid file and the status line', () => {
   });
 });
 
-describe('SPEC §10: readiness of a server not built on the kit', () => {
+describe('readiness of a server not built on the kit', () => {
   it('tcp:<port>: starting until the port accepts, then running', async () => {
     const port = await freePort();
     const podvisor = startPodvisor({

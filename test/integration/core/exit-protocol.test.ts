@@ -9,7 +9,7 @@ const sequence = join(FIXTURES, 'exit-sequence.sh');
 const scratch = (): string => mkdtempSync(join(tmpdir(), 'podvisor-exit-'));
 const runs = (state: string): number => Number(readFileSync(state, 'utf8').trim());
 
-describe('SPEC §3: what ends the server, and what podvisor does next (dss)', () => {
+describe('the exit-code protocol: what ends the server, and what podvisor does next (dss)', () => {
   it('exits 0 → podvisor exits 0 without restarting', async () => {
     const state = join(scratch(), 'runs');
     const podvisor = startPodvisor({ command: [sequence, state, '0'] });
@@ -17,14 +17,14 @@ describe('SPEC §3: what ends the server, and what podvisor does next (dss)', ()
     assert.equal(runs(state), 1);
   });
 
-  it("exits 255 (the seed's exit(-1)) → no restart, podvisor exits 255", async () => {
+  it("exits 255 (the Darwin Streaming Server's exit(-1)) → no restart, podvisor exits 255", async () => {
     const state = join(scratch(), 'runs');
     const podvisor = startPodvisor({ command: [sequence, state, '255'] });
     assert.equal(await podvisor.exited(), 255);
     assert.equal(runs(state), 1);
   });
 
-  it("exits 254 (the seed's exit(-2)) and other codes → restarted, reason exit_code", async () => {
+  it("exits 254 (the Darwin Streaming Server's exit(-2)) and other codes → restarted, reason exit_code", async () => {
     const state = join(scratch(), 'runs');
     const podvisor = startPodvisor({ command: [sequence, state, '254', '3', '0'] });
     assert.equal(await podvisor.exited(), 0);
@@ -70,7 +70,7 @@ describe('the other policies and exit statuses', () => {
   });
 });
 
-describe('the prefs file (the seed re-reads auto_restart before every restart)', () => {
+describe('the prefs file (the Darwin Streaming Server re-reads auto_restart before every restart)', () => {
   it('autoRestart false: podvisor exits with the server status instead of restarting', async () => {
     const dir = scratch();
     const prefs = join(dir, 'prefs.yaml');

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
-import { FIXTURES, message, startPodvisor } from '../../helpers/podvisor-process.ts';
+import { catches, startAsPid1 } from '../../helpers/pid1.ts';
+import { delay, FIXTURES, message, startPodvisor } from '../../helpers/podvisor-process.ts';
 
 /** `unshare --pid --fork --mount-proc` runs podvisor as PID 1 of a fresh PID namespace: a cheap container. */
 const AS_PID_1 = ['unshare', '--pid', '--fork', '--mount-proc'];
@@ -42,4 +43,25 @@ describe('PID 1 duties: reaping orphans', () => {
     process.kill(pid1, 'SIGTERM');
     assert.equal(await podvisor.exited(), 0);
   });
+});
+
+describe("PID 1: a SIGTERM in podvisor's first milliseconds", () => {
+  // From the moment podvisor's handlers exist no SIGTERM may be lost: before the server is spawned, while it is
+  // spawned, while the observers load. What comes before that moment is Node's own start-up, measured in bench/
+  // (the deaf window, docs/supervision.md). Node catches SIGTERM itself from its start (to reset the terminal, then
+  // die of it: as PID 1, to lose it), so SigCgt's SIGTERM bit says nothing; SIGALRM, the last signal podvisor's
+  // first statement handles, is one Node leaves alone.
+  for (const afterMs of [0, 1, 2, 5, 10, 20, 40, 80, 150]) {
+    it(`a SIGTERM ${afterMs} ms after the handler exists ends podvisor and its server`, async () => {
+      const podvisor = await startAsPid1({ command: ['sleep', '1000'], env: { PODVISOR_HTTP_PORT: '0' } });
+      try {
+        while (!catches(podvisor.pid1, 'SIGALRM')) await delay(0);
+        await delay(afterMs);
+        process.kill(podvisor.pid1, 'SIGTERM');
+        assert.equal(await podvisor.exited(10_000), 0);
+      } finally {
+        podvisor.kill();
+      }
+    });
+  }
 });

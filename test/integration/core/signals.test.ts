@@ -9,7 +9,7 @@ const scratch = (): string => mkdtempSync(join(tmpdir(), 'podvisor-signals-'));
 const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
 const recorder = join(FIXTURES, 'record-signals.sh');
 
-describe('SPEC §4: SIGTERM and SIGQUIT', () => {
+describe('signals: SIGTERM and SIGQUIT', () => {
   for (const signal of ['SIGTERM', 'SIGQUIT'] as const) {
     it(`${signal}: forwarded to the server, which drains and exits; podvisor exits 0`, async () => {
       const file = join(scratch(), 'signals');
@@ -68,7 +68,7 @@ describe('SPEC §4: SIGTERM and SIGQUIT', () => {
   });
 });
 
-describe('SPEC §4: SIGINT restarts in place; Ctrl-C twice quits', () => {
+describe('signals: SIGINT restarts in place; Ctrl-C twice quits', () => {
   it('SIGINT: forwarded, the server drains and is started again at once (reason sigint)', async () => {
     const file = join(scratch(), 'signals');
     const podvisor = startPodvisor({ command: [recorder, file], env: { PODVISOR_RESTART_DELAY_MS: '5000', PODVISOR_DRAIN_SECONDS: '0.3', PODVISOR_KILL_GRACE_MS: '100' } });
@@ -98,7 +98,7 @@ describe('SPEC §4: SIGINT restarts in place; Ctrl-C twice quits', () => {
   });
 });
 
-describe('SPEC §4: SIGHUP, the forwarded and the ignored signals', () => {
+describe('signals: SIGHUP, the forwarded and the ignored signals', () => {
   it('SIGHUP re-reads the prefs file and is forwarded', async () => {
     const dir = scratch();
     const file = join(dir, 'signals');
@@ -141,7 +141,7 @@ describe('SPEC §4: SIGHUP, the forwarded and the ignored signals', () => {
     assert.equal(podvisor.child.exitCode, null, 'podvisor survived the storm');
     podvisor.signal('SIGTERM');
     // 0 when the SIGTERM killed the server (or met it in back-off); 3 when it met a server already exiting 3 on
-    // its own: SPEC §4 passes that status on, and which of the two happens is a race the test cannot pin.
+    // its own: docs/supervision.md: a shutdown passes that status on, and which of the two happens is a race the test cannot pin.
     assert.ok([0, 3].includes(await podvisor.exited()));
     const started = podvisor.logs.filter(message('server started')).length;
     const ended = podvisor.logs.filter((line) => line.msg.startsWith('server ended')).length;

@@ -12,7 +12,7 @@ after(() => {
   closeAllStreams();
 });
 
-test("the README's custom server runs under podvisor: sessions, refusing_connections, SIGHUP reload, SIGTERM drain", async () => {
+test("the documented custom server runs under podvisor: sessions, refusing_connections, SIGHUP reload, SIGTERM drain", async () => {
   const port = await freePort();
   const http = await freePort();
   const podvisor = startPodvisor({ command: [NODE, EXAMPLE], env: { PORT: String(port), PODVISOR_HTTP_PORT: String(http), PODVISOR_HTTP_HOST: '127.0.0.1' } });
@@ -38,8 +38,10 @@ test("the README's custom server runs under podvisor: sessions, refusing_connect
   assert.equal(await podvisor.exited(), 0);
 });
 
-test('the README shows the example exactly as it is tested', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+test('README.md and docs/kit.md show the example exactly as it is tested', () => {
   const example = readFileSync(EXAMPLE, 'utf8').split('\n').slice(1).join('\n').trim();
-  assert.ok(readme.includes(example), 'README.md has the example of test/fixtures/kit-example-server.mjs (without its first comment line)');
+  for (const page of ['README.md', join('docs', 'kit.md')]) {
+    const text = readFileSync(join(ROOT, page), 'utf8');
+    assert.ok(text.includes(example), `${page} has the example of test/fixtures/kit-example-server.mjs (without its first comment line)`);
+  }
 });

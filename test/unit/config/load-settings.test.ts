@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { loadSettings } from '../../../src/config/load-settings.ts';
 
 describe('loadSettings: defaults', () => {
-  it('reads every default of SPEC §1–§10', () => {
+  it('reads every documented default', () => {
     const result = loadSettings({}, {});
     assert.ok(result.ok);
     const { settings } = result;

@@ -9,7 +9,7 @@ describe('parsePrefs', () => {
   it('reads JSON and YAML', () => {
     assert.deepEqual(parsePrefs('{"autoRestart": false}', 'p'), { ok: true, prefs: { autoRestart: false } });
     assert.deepEqual(parsePrefs('autoRestart: true\n', 'p'), { ok: true, prefs: { autoRestart: true } });
-    assert.deepEqual(parsePrefs("auto_restart: false # the seed's name\n", 'p'), { ok: true, prefs: { autoRestart: false } });
+    assert.deepEqual(parsePrefs("auto_restart: false # the Darwin Streaming Server's name\n", 'p'), { ok: true, prefs: { autoRestart: false } });
     assert.deepEqual(parsePrefs('', 'p'), { ok: true, prefs: { autoRestart: undefined } });
   });
   it('rejects what it cannot use, saying why', () => {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import type { Libc } from '../../../src/pid1/libc.ts';
-import { OrphanReaper } from '../../../src/pid1/reaper.ts';
+import { OrphanReaper, type ReapingCalls } from '../../../src/pid1/reaper.ts';
 
 /** The kernel's ended children, in the order waitid reports them; waitpid removes one. */
-function fakeLibc(zombies: number[], peek: 'known' | 'unknown' = 'known'): Libc & { waited: number[]; peeks: number } {
+function fakeLibc(zombies: number[], peek: 'known' | 'unknown' = 'known'): ReapingCalls & { waited: number[]; peeks: number } {
   const library = {
     waited: [] as number[],
     peeks: 0,
@@ -21,9 +20,6 @@ function fakeLibc(zombies: number[], peek: 'known' | 'unknown' = 'known'): Libc 
       if (peek === 'unknown') return undefined;
       return zombies[0] ?? 0;
     },
-    becomeSubreaper: () => true,
-    pipe: () => undefined,
-    setPipeSize: () => -1,
   };
   return library;
 }

@@ -4,7 +4,7 @@ import { consoleListener, ERROR_VERBOSITIES, ErrorLog, formatEntry, isErrorVerbo
 
 const at = new Date('2026-11-26T01:02:03.004Z');
 
-test("the seed's five verbosities, most severe first (qtssFatalVerbosity = 0 … qtssDebugVerbosity = 4)", () => {
+test("the Darwin Streaming Server's five verbosities, most severe first (qtssFatalVerbosity = 0 … qtssDebugVerbosity = 4)", () => {
   assert.deepEqual(ERROR_VERBOSITIES, ['fatal', 'warning', 'message', 'assert', 'debug']);
   assert.ok(isErrorVerbosity('assert'));
   assert.ok(!isErrorVerbosity('error'));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { acceptsSessions, drainSecondsFrom, endsRunLoop, exitCode, killsSessions, NO_STOP_CAUSES, requestedState, type StopCauses } from '../../../src/server/lifecycle.ts';
-import { SERVER_STATES, type ServerState } from '../../../src/supervisor/states.ts';
+import { SERVER_STATES, type ServerState } from '../../../src/ipc/server-states.ts';
 
 test('the state table: only running accepts, only idle kills, shutting_down and fatal_error end the run loop', () => {
   const table: Record<ServerState, [accepts: boolean, kills: boolean, ends: boolean]> = {
@@ -28,7 +28,7 @@ test('a server moves itself between live states, never out of shutting_down or f
   assert.equal(requestedState('fatal_error', 'shutting_down'), undefined);
 });
 
-test("exit codes: the seed's 0, 254 and 255, and SIGTERM wins over a SIGINT or fatal drain", () => {
+test("exit codes: the Darwin Streaming Server's 0, 254 and 255, and SIGTERM wins over a SIGINT or fatal drain", () => {
   const cases: Array<[Partial<StopCauses>, number]> = [
     [{}, 0],
     [{ terminated: true }, 0],

@@ -173,7 +173,7 @@ test('a start() that throws is a start-up failure: exit 255, podvisor never hear
   assert.ok(!messages.some((message) => message.type === 'fatal' || (message.type === 'state' && message.state === 'fatal_error')));
 });
 
-test('a fatal error logged during start-up is a start-up failure too (the seed exits -1)', async () => {
+test('a fatal error logged during start-up is a start-up failure too (the Darwin Streaming Server exits -1)', async () => {
   const { kit, messages, run } = harness();
   assert.equal(await run({ start: () => kit.logError('fatal', 'no config') }), 255);
   assert.ok(!messages.some((message) => message.type === 'fatal'));

@@ -1,0 +1,75 @@
+import { quoteLine } from '../../output/quote-line.ts';
+import type { RestartReason, SupervisionEvent } from '../../supervisor/events.ts';
+
+/** What podvisor wants said on its Pod: one Kubernetes Event, before aggregation and rate limits. */
+export interface PodEventIntent {
+  readonly type: 'Normal' | 'Warning';
+  /** CamelCase, as Kubernetes' own reasons are; also the `reason` label of podvisor_kubernetes_events_total. */
+  readonly reason: PodEventReason;
+  /** What podvisor did; with the reason it decides which repeats aggregate into one Event. */
+  readonly action: string;
+  readonly note: string;
+}
+
+export const POD_EVENT_REASONS = ['ServerStarted', 'ServerRestarting', 'FatalError', 'BackOff', 'GaveUp', 'ShuttingDown', 'DrainTimedOut', 'PrefsReloaded'] as const;
+export type PodEventReason = (typeof POD_EVENT_REASONS)[number];
+
+/** The apiserver rejects a longer note (events.k8s.io/v1). */
+export const NOTE_LIMIT = 1024;
+
+export interface PodEventContext {
+  readonly restartDelayMs: number;
+  readonly drainSeconds: number;
+}
+
+/** The action of a restart names its cause, so that crashes and fatal lines aggregate separately. */
+const RESTART_ACTIONS: Readonly<Record<RestartReason, string>> = {
+  exit_code: 'RestartAfterExit',
+  signal: 'RestartAfterSignal',
+  fatal_log: 'RestartAfterFatalLog',
+  fatal_error: 'RestartAfterFatalError',
+  sigint: 'RestartOnSigint',
+  readiness_timeout: 'RestartAfterReadinessTimeout',
+};
+
+/**
+ * The Events one supervision event is worth (none for most). Notes stay the same for repeats of the same
+ * cause, because an aggregated Event keeps its first note and counts the rest.
+ */
+export function podEventsFor(event: SupervisionEvent, context: PodEventContext): PodEventIntent[] {
+  switch (event.type) {
+    case 'server_spawned':
+      return [{ type: 'Normal', reason: 'ServerStarted', action: 'Start', note: limitNote(`Started the server: ${event.command.join(' ')}`) }];
+    case 'restart_scheduled': {
+      const restarting: PodEventIntent = {
+        type: 'Warning',
+        reason: 'ServerRestarting',
+        action: RESTART_ACTIONS[event.reason],
+        note: limitNote(event.reason === 'sigint' ? 'Restarting the server: SIGINT asked for a restart' : `Restarting the server after ${quoteLine(event.cause)}`),
+      };
+      if (event.delayMs <= context.restartDelayMs) return [restarting];
+      return [restarting, { type: 'Warning', reason: 'BackOff', action: 'Wait', note: 'Back-off restarting the crashing server: each restart waits longer while it keeps crashing' }];
+    }
+    case 'fatal_reported': {
+      const where = event.source === 'kit' ? 'over IPC' : `on ${event.stream ?? 'its output'}`;
+      return [{ type: 'Warning', reason: 'FatalError', action: 'Stop', note: limitNote(`The server reported a fatal error ${where}: ${quoteLine(event.line)}`) }];
+    }
+    case 'gave_up':
+      return [{ type: 'Warning', reason: 'GaveUp', action: 'Exit', note: `Start limit reached: more than ${event.restarts} restarts within ${event.intervalMs} ms; podvisor exits ${event.exitStatus}` }];
+    case 'shutdown_started':
+      return [{ type: 'Normal', reason: 'ShuttingDown', action: 'Stop', note: `${event.signal} received: draining the server (at most ${context.drainSeconds} s)` }];
+    case 'drain_finished':
+      if (event.outcome !== 'killed') return [];
+      return [{ type: 'Warning', reason: 'DrainTimedOut', action: 'Kill', note: `The server did not end within the drain deadline: its process group was killed after ${event.seconds.toFixed(1)} s` }];
+    case 'prefs_reloaded':
+      // The re-read before every restart is part of restarting; only an operator's SIGHUP is news.
+      if (event.trigger !== 'sighup') return [];
+      return [{ type: 'Normal', reason: 'PrefsReloaded', action: 'Reload', note: `SIGHUP: prefs reloaded (autoRestart ${event.autoRestart ? 'on' : 'off'})` }];
+    default:
+      return [];
+  }
+}
+
+export function limitNote(note: string): string {
+  return note.length <= NOTE_LIMIT ? note : `${note.slice(0, NOTE_LIMIT - 1)}…`;
+}

@@ -1,0 +1,159 @@
+import type { RestartPolicy } from '../config/restart-policy.ts';
+import { EXIT, killedBySignalStatus } from '../ipc/exit-codes.ts';
+import { describeExit, exitStatusOf, type ServerExit } from '../process/server-exit.ts';
+import { quoteLine } from '../output/quote-line.ts';
+import { restartDelay, streakAfterRun, type BackoffSettings } from './backoff.ts';
+import type { RestartReason } from './events.ts';
+import { recordRestart, startLimitReached, type StartLimitSettings } from './start-limit.ts';
+
+/** Why podvisor asked the server to stop (undefined in the facts: it ended on its own). */
+export type StopCause =
+  | { readonly kind: 'shutdown'; readonly signal: NodeJS.Signals }
+  | { readonly kind: 'restart'; readonly reason: Extract<RestartReason, 'sigint' | 'fatal_log' | 'readiness_timeout'> };
+
+export interface ExitFacts {
+  readonly exit: ServerExit;
+  readonly policy: RestartPolicy;
+  readonly autoRestart: boolean;
+  /** Why podvisor asked this server to stop, if it did. */
+  readonly stopCause: StopCause | undefined;
+  /** Shutdown was requested (SIGTERM, SIGQUIT, Ctrl-C twice): it outranks any restart podvisor had asked for. */
+  readonly shutdownSignal?: NodeJS.Signals | undefined;
+  /** The kit reported a fatal error (or the server went through `fatal_error`) before it exited. */
+  readonly fatalErrorReported: boolean;
+  /** The server itself was still alive at the drain deadline and was SIGKILLed. */
+  readonly killedAtDeadline: boolean;
+}
+
+export type ExitDecision =
+  | { readonly action: 'restart'; readonly reason: RestartReason }
+  | { readonly action: 'exit'; readonly status: number };
+
+/** A shutdown outranks a restart podvisor had asked for; nothing outranks a shutdown. */
+export function effectiveStopCause(facts: Pick<ExitFacts, 'stopCause' | 'shutdownSignal'>): StopCause | undefined {
+  return facts.shutdownSignal !== undefined ? { kind: 'shutdown', signal: facts.shutdownSignal } : facts.stopCause;
+}
+
+/**
+ * What podvisor does after its server ended (docs/supervision.md): the exit-code protocol of policy `dss`, the
+ * other policies, the statuses of a shutdown, and the prefs file's autoRestart.
+ */
+export function decideAfterExit(facts: ExitFacts): ExitDecision {
+  const { exit, policy } = facts;
+  const stopCause = effectiveStopCause(facts);
+  const serverStatus = exitStatusOf(exit);
+
+  if (stopCause?.kind === 'shutdown') {
+    if (facts.killedAtDeadline) return { action: 'exit', status: killedBySignalStatus(9) };
+    const diedOfForwardedSignal = exit.signal === stopCause.signal;
+    return { action: 'exit', status: exit.code === EXIT.ok || diedOfForwardedSignal ? EXIT.ok : serverStatus };
+  }
+
+  const reason = restartReason(facts, stopCause);
+  if (!facts.autoRestart || policy === 'never') return { action: 'exit', status: serverStatus };
+
+  // A restart podvisor itself asked for (SIGINT, a fatal line, a readiness timeout) or that the kit's fatal
+  // error asked for happens whatever the exit status; only `never` and autoRestart=false stop it.
+  if (stopCause?.kind === 'restart' || facts.fatalErrorReported) return { action: 'restart', reason };
+
+  const failed = exit.signal !== null || exit.code !== EXIT.ok;
+  switch (policy) {
+    case 'always':
+      return { action: 'restart', reason };
+    case 'on-failure':
+      return failed ? { action: 'restart', reason } : { action: 'exit', status: EXIT.ok };
+    case 'dss':
+      if (exit.signal !== null) return { action: 'restart', reason };
+      if (exit.code === EXIT.ok) return { action: 'exit', status: EXIT.ok };
+      if (exit.code === EXIT.doNotRetry) return { action: 'exit', status: EXIT.doNotRetry };
+      return { action: 'restart', reason };
+  }
+}
+
+function restartReason(facts: ExitFacts, stopCause: StopCause | undefined): RestartReason {
+  if (stopCause?.kind === 'restart') return stopCause.reason;
+  if (facts.fatalErrorReported) return 'fatal_error';
+  return facts.exit.signal !== null ? 'signal' : 'exit_code';
+}
+
+/** What earlier restarts leave behind for the next one's price: when they happened, and the short-run streak. */
+export interface RestartHistory {
+  /** When the restarts the start limit counts happened (ms), oldest first; at most burst + 1 are kept. */
+  readonly restartTimes: readonly number[];
+  /** Restarts since the last stable run (prices the back-off). */
+  readonly streak: number;
+}
+
+export const NO_RESTARTS: RestartHistory = { restartTimes: [], streak: 0 };
+
+export type RestartSettings = BackoffSettings & { readonly startLimit: StartLimitSettings };
+
+export type RestartPlan =
+  | { readonly action: 'exit'; readonly status: number; readonly why: string }
+  | { readonly action: 'give_up'; readonly status: number; readonly why: string }
+  | {
+      readonly action: 'restart';
+      readonly reason: RestartReason;
+      /** Delay before the next start, counted from the exit (ms). */
+      readonly delayMs: number;
+      /** For people: "exit code 3", "fatal_log (signal SIGTERM): <the line>". */
+      readonly cause: string;
+      readonly history: RestartHistory;
+    };
+
+export interface RestartInput {
+  readonly facts: ExitFacts;
+  /** The line that made the error-log rule fire, when it did. */
+  readonly fatalLine: string | undefined;
+  readonly ranForMs: number;
+  readonly now: number;
+  readonly history: RestartHistory;
+  readonly settings: RestartSettings;
+  /** A draw in [0, 1) for the back-off's jitter. */
+  readonly random: () => number;
+}
+
+/**
+ * The whole answer to "the server ended: what now?": exit (with which status), give up (the start limit), or
+ * restart after which delay. A restart the operator asked for with SIGINT is exempt from the start limit and
+ * from back-off: it happens at once and is not counted.
+ */
+export function planAfterExit(input: RestartInput): RestartPlan {
+  const { facts, settings, now } = input;
+  const decision = decideAfterExit(facts);
+  if (decision.action === 'exit') return { action: 'exit', status: decision.status, why: `the server ended (${describeExit(facts.exit)})` };
+
+  const operatorAsked = decision.reason === 'sigint';
+  if (!operatorAsked && startLimitReached(settings.startLimit, input.history.restartTimes, now)) {
+    return {
+      action: 'give_up',
+      status: EXIT.gaveUp,
+      why: `gave up: more than ${settings.startLimit.burst} restarts within ${settings.startLimit.intervalMs} ms`,
+    };
+  }
+  let delayMs = 0;
+  let history = input.history;
+  if (!operatorAsked) {
+    const streak = streakAfterRun(settings, history.streak, input.ranForMs);
+    delayMs = restartDelay(settings, streak, input.random);
+    history = { restartTimes: recordRestart(settings.startLimit, history.restartTimes, now), streak: streak + 1 };
+  }
+  return { action: 'restart', reason: decision.reason, delayMs, cause: restartCause(facts, input.fatalLine), history };
+}
+
+/** The cause a restart is logged and recorded with. */
+export function restartCause(facts: Pick<ExitFacts, 'exit' | 'stopCause'>, fatalLine: string | undefined): string {
+  const exit = describeExit(facts.exit);
+  const { stopCause } = facts;
+  if (stopCause?.kind !== 'restart' || stopCause.reason === 'sigint') return exit;
+  const cause = `${stopCause.reason} (${exit})`;
+  return stopCause.reason === 'fatal_log' && fatalLine !== undefined ? `${cause}: ${quoteLine(fatalLine)}` : cause;
+}
+
+/**
+ * The prefs file is read again when the back-off ends (the operator may have turned autoRestart off meanwhile):
+ * off means podvisor exits with the server's own status instead of starting it again.
+ */
+export function planAfterBackoff(autoRestart: boolean, exit: ServerExit): { readonly action: 'start' } | { readonly action: 'exit'; readonly status: number; readonly why: string } {
+  return autoRestart ? { action: 'start' } : { action: 'exit', status: exitStatusOf(exit), why: 'autoRestart is off in the prefs file' };
+}
