@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Cluster } from '../helpers/cluster.ts';
-import { describeNamespace, dropNamespace, installRelease, pod, podEvents, podMetrics, pods, releaseSelector, sampleValue, suiteCluster, waitFor, type Pod } from './workloads.ts';
+import { describeNamespace, dropNamespace, installRelease, pod, podEvents, podMetrics, pods, releaseSelector, sampleValue, suiteCluster, waitFor, type Pod , explained } from './workloads.ts';
 
 const NAMESPACE = 'crash-loop';
 const RELEASE = 'crashy';
@@ -19,16 +19,18 @@ describe('a server that keeps crashing, on a real node', { timeout: 420_000 }, (
 
   before(async () => {
     cluster = await suiteCluster();
-    await installRelease(cluster, NAMESPACE, RELEASE, [
-      '--set-json', 'server.command=["node","-e","setTimeout(() => process.exit(3), 1000)"]',
-      '--set', `podvisor.startLimitBurst=${START_LIMIT_BURST}`,
-    ], { wait: false });
-    const created = await waitFor('the pod running', async () => {
-      const [found] = await pods(cluster, NAMESPACE, releaseSelector(RELEASE));
-      return found?.status.podIP !== undefined && found.status.containerStatuses?.[0]?.state.running !== undefined ? found : undefined;
-    }, 120_000, 200);
-    podName = created.metadata.name;
-    podIp = created.status.podIP as string;
+    await explained(cluster, [NAMESPACE], async () => {
+      await installRelease(cluster, NAMESPACE, RELEASE, [
+        '--set-json', 'server.command=["node","-e","setTimeout(() => process.exit(3), 1000)"]',
+        '--set', `podvisor.startLimitBurst=${START_LIMIT_BURST}`,
+      ], { wait: false });
+      const created = await waitFor('the pod running', async () => {
+        const [found] = await pods(cluster, NAMESPACE, releaseSelector(RELEASE));
+        return found?.status.podIP !== undefined && found.status.containerStatuses?.[0]?.state.running !== undefined ? found : undefined;
+      }, 120_000, 200);
+      podName = created.metadata.name;
+      podIp = created.status.podIP as string;
+    });
   });
 
   after(async () => {

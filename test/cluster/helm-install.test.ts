@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Cluster } from '../helpers/cluster.ts';
-import { describeNamespace, dropNamespace, execInPod, installRelease, isReady, podEvents, pods, releaseSelector, renderChart, suiteCluster, waitFor, imageValues, CLUSTER_IMAGE, type Pod } from './workloads.ts';
+import { describeNamespace, dropNamespace, execInPod, installRelease, isReady, podEvents, pods, releaseSelector, renderChart, suiteCluster, waitFor, imageValues, CLUSTER_IMAGE, type Pod , explained } from './workloads.ts';
 
 const NAMESPACE = 'helm-defaults';
 const RELEASE = 'edge';
@@ -27,10 +27,12 @@ describe('helm install with default values on a real node', { timeout: 360_000 }
 
   before(async () => {
     cluster = await suiteCluster();
-    const started = performance.now();
-    await installRelease(cluster, NAMESPACE, RELEASE);
-    process.stdout.write(`# helm install --wait: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-    installed = await pods(cluster, NAMESPACE, releaseSelector(RELEASE));
+    await explained(cluster, [NAMESPACE], async () => {
+      const started = performance.now();
+      await installRelease(cluster, NAMESPACE, RELEASE);
+      process.stdout.write(`# helm install --wait: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+      installed = await pods(cluster, NAMESPACE, releaseSelector(RELEASE));
+    });
   });
 
   after(async () => {

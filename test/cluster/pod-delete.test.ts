@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Cluster, ContainerEvent, WatchEvent } from '../helpers/cluster.ts';
 import { delay } from '../helpers/podvisor-process.ts';
-import { describeNamespace, dropNamespace, installRelease, podEvents, pods, releaseSelector, suiteCluster, waitFor, type Pod } from './workloads.ts';
+import { describeNamespace, dropNamespace, installRelease, podEvents, pods, releaseSelector, suiteCluster, waitFor, type Pod , explained } from './workloads.ts';
 
 const NAMESPACE = 'pod-delete';
 
@@ -120,10 +120,12 @@ describe('kubectl delete pod on a real node', { timeout: 420_000 }, () => {
 
   before(async () => {
     cluster = await suiteCluster();
-    // Both releases in one namespace: "hung" runs a server that ignores SIGTERM; "prompt" lends its pod template
-    // (the reference server, default values) to the bare pods of the fast-delete trials.
-    await installRelease(cluster, NAMESPACE, 'hung', ['--set-json', `server.command=["sh","-c","trap '' TERM; echo ignoring SIGTERM; while :; do sleep 1; done"]`]);
-    await installRelease(cluster, NAMESPACE, 'prompt', ['--set', 'replicaCount=0'], { freshNamespace: false });
+    await explained(cluster, [NAMESPACE], async () => {
+      // Both releases in one namespace: "hung" runs a server that ignores SIGTERM; "prompt" lends its pod template
+      // (the reference server, default values) to the bare pods of the fast-delete trials.
+      await installRelease(cluster, NAMESPACE, 'hung', ['--set-json', `server.command=["sh","-c","trap '' TERM; echo ignoring SIGTERM; while :; do sleep 1; done"]`]);
+      await installRelease(cluster, NAMESPACE, 'prompt', ['--set', 'replicaCount=0'], { freshNamespace: false });
+    });
   });
 
   after(async () => {
@@ -139,29 +141,40 @@ describe('kubectl delete pod on a real node', { timeout: 420_000 }, () => {
       const [hung] = await pods(cluster, NAMESPACE, releaseSelector('hung')) as [Pod];
       const name = hung.metadata.name;
       const grace = hung.spec.terminationGracePeriodSeconds ?? 30;
-      let terminated: { exitCode: number; reason?: string; message?: string } | undefined;
-      let stoppedAt = 0;
-      const watch = cluster.watch(`/api/v1/namespaces/${NAMESPACE}/pods?fieldSelector=metadata.name%3D${name}`, (event: WatchEvent) => {
-        const state = (event.object as unknown as Pod).status?.containerStatuses?.[0]?.state.terminated;
-        if (state !== undefined && terminated === undefined) {
-          terminated = state;
-          stoppedAt = performance.now();
+      const containerId = (hung.status.containerStatuses?.[0]?.containerID ?? '').replace(/^containerd:\/\//, '');
+      // When the container ended, from containerd (this machine's clock, no reporting lag); what the kubelet
+      // reported, from a watch.
+      let exited: { at: number; status: number } | undefined;
+      const events = cluster.containerEvents((event: ContainerEvent) => {
+        if (event.topic === '/tasks/exit' && event.payload['container_id'] === containerId && exited === undefined) {
+          exited = { at: event.at, status: typeof event.payload['exit_status'] === 'number' ? event.payload['exit_status'] : 0 };
         }
       });
-      const deleted = performance.now();
+      let terminated: { exitCode: number; reason?: string; message?: string } | undefined;
+      const watch = cluster.watch(`/api/v1/namespaces/${NAMESPACE}/pods?fieldSelector=metadata.name%3D${name}`, (event: WatchEvent) => {
+        terminated ??= (event.object as unknown as Pod).status?.containerStatuses?.[0]?.state.terminated;
+      });
+      await delay(200);
+      const deleted = Date.now();
       const response = await cluster.api('DELETE', `/api/v1/namespaces/${NAMESPACE}/pods/${name}`);
       assert.equal(response.status, 200, response.body);
-      await waitFor('the container terminated', async () => terminated, (grace + 30) * 1000, 100);
-      watch.stop();
-      const seconds = (stoppedAt - deleted) / 1000;
-      process.stdout.write(`# hung server: exit ${terminated?.exitCode} ${seconds.toFixed(1)} s after the delete; grace period ${grace} s\n`);
+      try {
+        await waitFor('the container to exit', async () => exited, (grace + 30) * 1000, 100);
+        await waitFor('the kubelet to report it terminated', async () => terminated, 30_000, 100);
+      } finally {
+        events.stop();
+        watch.stop();
+      }
+      const seconds = ((exited as { at: number }).at - deleted) / 1000;
+      process.stdout.write(`# hung server: exit ${exited?.status} ${seconds.toFixed(1)} s after the delete (reported: ${terminated?.exitCode}, ${terminated?.reason}); grace period ${grace} s\n`);
+      assert.equal(exited?.status, 137, 'podvisor\'s exit status');
       assert.equal(terminated?.exitCode, 137, JSON.stringify(terminated));
       assert.ok(seconds < grace - 2, `stopped ${seconds.toFixed(1)} s after the delete: the kubelet's SIGKILL at the end of the ${grace} s grace period, not podvisor's at its drain deadline`);
-      const events = await waitFor('the DrainTimedOut Event', async () => {
+      const podvisorEvents = await waitFor('the DrainTimedOut Event', async () => {
         const found = await podEvents(cluster, NAMESPACE, name);
         return found.some((event) => event.reason === 'DrainTimedOut') ? found : undefined;
       }, 30_000);
-      assert.equal(events.find((event) => event.reason === 'DrainTimedOut')?.type, 'Warning');
+      assert.equal(podvisorEvents.find((event) => event.reason === 'DrainTimedOut')?.type, 'Warning');
     } catch (error) {
       failed = true;
       throw error;

@@ -1,19 +1,20 @@
 // Prometheus scraping podvisor's pods the way users run it, on a real node: a Prometheus outside the cluster
-// (scripts/build-kubernetes.sh builds one: Debian's is built without Kubernetes discovery), discovering pods with kubernetes_sd_configs (role pod) against the cluster's apiserver with a
-// ServiceAccount token, keeping the pods the chart annotates (prometheus.io/scrape, /port, /path), and loading
-// the chart's PrometheusRule groups as a rule file. A healthy release and a crashing one run side by side.
+// (scripts/build-kubernetes.sh builds one: Debian's is built without Kubernetes discovery) discovering pods with
+// kubernetes_sd_configs (role pod) against the cluster's apiserver with a ServiceAccount token, with the scrape job
+// the project ships for the chart's prometheus.io annotations, and each release's PrometheusRule groups loaded as a
+// rule file. A healthy release and a crashing one run side by side.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { Cluster } from '../helpers/cluster.ts';
-import { freePort } from '../helpers/podvisor-process.ts';
+import { freePort, ROOT } from '../helpers/podvisor-process.ts';
 import { runTool } from '../helpers/tools.ts';
-import { CLUSTER_IMAGE, describeNamespace, dropNamespace, freshNamespace, imageValues, installRelease, pods, releaseSelector, renderChart, suiteCluster, waitFor } from './workloads.ts';
+import { CLUSTER_IMAGE, describeNamespace, dropNamespace, freshNamespace, imageValues, installRelease, pods, releaseSelector, renderChart, suiteCluster, waitFor , explained } from './workloads.ts';
 
 const NAMESPACE = 'monitored';
 const MONITORING = 'monitoring';
@@ -23,27 +24,28 @@ const ANNOTATED = ['--set', 'metrics.prometheusAnnotations=true'];
 // Short intervals for the test; the rules' own `for:` and ranges are the chart's.
 const INTERVAL = '2s';
 
-/** The scrape configuration of docs/monitoring.md: pods that carry prometheus.io/scrape: "true". */
-function prometheusConfig(server: string, directory: string): string {
+const SCRAPE_CONFIG = join(ROOT, 'monitoring', 'scrape-configs', 'kubernetes-pods.yaml');
+
+/**
+ * The scrape job the project ships for annotated pods (monitoring/scrape-configs/kubernetes-pods.yaml, see
+ * docs/monitoring.md), as is but for what a Prometheus outside the cluster must be told: the apiserver, its CA and a
+ * token (inside, it would use its own service account). The rule files: one per release, as each release's
+ * PrometheusRule would be loaded.
+ */
+function prometheusConfig(server: string, directory: string, ruleFiles: readonly string[]): string {
+  const shipped = parse(readFileSync(SCRAPE_CONFIG, 'utf8')) as { scrape_configs: Array<{ kubernetes_sd_configs: Array<Record<string, unknown>> }> };
+  const [job] = shipped.scrape_configs;
+  assert.ok(job !== undefined && job.kubernetes_sd_configs.length === 1, `${SCRAPE_CONFIG}: one job with one kubernetes_sd_configs entry`);
+  job.kubernetes_sd_configs = [{
+    ...job.kubernetes_sd_configs[0],
+    api_server: server,
+    authorization: { credentials_file: join(directory, 'token') },
+    tls_config: { ca_file: join(directory, 'ca.crt') },
+  }];
   return stringify({
     global: { scrape_interval: INTERVAL, scrape_timeout: '1s', evaluation_interval: INTERVAL },
-    rule_files: [join(directory, 'podvisor-rules.yml')],
-    scrape_configs: [{
-      job_name: 'kubernetes-pods',
-      kubernetes_sd_configs: [{
-        role: 'pod',
-        api_server: server,
-        authorization: { credentials_file: join(directory, 'token') },
-        tls_config: { ca_file: join(directory, 'ca.crt') },
-      }],
-      relabel_configs: [
-        { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' },
-        { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], action: 'replace', target_label: '__metrics_path__', regex: '(.+)' },
-        { source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'], action: 'replace', regex: '([^:]+)(?::\\d+)?;(\\d+)', replacement: '$1:$2', target_label: '__address__' },
-        { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
-        { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
-      ],
-    }],
+    rule_files: ruleFiles,
+    scrape_configs: [job],
   });
 }
 
@@ -76,48 +78,56 @@ describe('Prometheus scraping the pods with kubernetes_sd_configs, the chart\'s 
 
   before(async () => {
     cluster = await suiteCluster();
-    directory = mkdtempSync(join(tmpdir(), 'podvisor-prometheus-'));
+    await explained(cluster, [NAMESPACE, MONITORING], async () => {
+      directory = mkdtempSync(join(tmpdir(), 'podvisor-prometheus-'));
 
-    // Prometheus' credentials: a ServiceAccount that may read pods cluster-wide, and a token for it.
-    await freshNamespace(cluster, MONITORING);
-    await cluster.kubectl(['create', 'serviceaccount', 'prometheus', '-n', MONITORING]);
-    await cluster.kubectlResult(['delete', 'clusterrole,clusterrolebinding', 'podvisor-test-prometheus']);
-    await cluster.kubectl(['create', 'clusterrole', 'podvisor-test-prometheus', '--verb=get,list,watch', '--resource=pods']);
-    await cluster.kubectl(['create', 'clusterrolebinding', 'podvisor-test-prometheus', '--clusterrole=podvisor-test-prometheus', `--serviceaccount=${MONITORING}:prometheus`]);
-    writeFileSync(join(directory, 'token'), (await cluster.kubectl(['create', 'token', 'prometheus', '-n', MONITORING, '--duration', '2h'])).trim());
-    copyFileSync(cluster.caFile, join(directory, 'ca.crt'));
+      // Prometheus' credentials: a ServiceAccount that may read pods cluster-wide, and a token for it.
+      await freshNamespace(cluster, MONITORING);
+      await cluster.kubectl(['create', 'serviceaccount', 'prometheus', '-n', MONITORING]);
+      await cluster.kubectlResult(['delete', 'clusterrole,clusterrolebinding', 'podvisor-test-prometheus']);
+      await cluster.kubectl(['create', 'clusterrole', 'podvisor-test-prometheus', '--verb=get,list,watch', '--resource=pods']);
+      await cluster.kubectl(['create', 'clusterrolebinding', 'podvisor-test-prometheus', '--clusterrole=podvisor-test-prometheus', `--serviceaccount=${MONITORING}:prometheus`]);
+      writeFileSync(join(directory, 'token'), (await cluster.kubectl(['create', 'token', 'prometheus', '-n', MONITORING, '--duration', '2h'])).trim());
+      copyFileSync(cluster.caFile, join(directory, 'ca.crt'));
 
-    // The chart's PrometheusRule, rendered for this namespace, as a plain rule file.
-    const rendered = await renderChart(cluster, NAMESPACE, STEADY, [...imageValues(CLUSTER_IMAGE), '--set', 'metrics.prometheusRule.enabled=true']);
-    const rule = rendered.find((object) => object['kind'] === 'PrometheusRule') ?? assert.fail('the chart rendered no PrometheusRule');
-    writeFileSync(join(directory, 'podvisor-rules.yml'), stringify({ groups: (rule['spec'] as { groups: unknown[] }).groups }));
-    const checked = await runTool('promtool', ['check', 'rules', join(directory, 'podvisor-rules.yml')]);
-    assert.equal(checked.code, 0, `promtool check rules:\n${checked.stdout}${checked.stderr}`);
+      // Each release's PrometheusRule (default values: its selectors keep to the release's own pods), rendered and
+      // saved as a plain rule file: its spec.groups.
+      const ruleFiles: string[] = [];
+      for (const release of [STEADY, CRASHY]) {
+        const rendered = await renderChart(cluster, NAMESPACE, release, [...imageValues(CLUSTER_IMAGE), '--set', 'metrics.prometheusRule.enabled=true']);
+        const rule = rendered.find((object) => object['kind'] === 'PrometheusRule') ?? assert.fail('the chart rendered no PrometheusRule');
+        const file = join(directory, `podvisor-rules-${release}.yml`);
+        writeFileSync(file, stringify({ groups: (rule['spec'] as { groups: unknown[] }).groups }));
+        const checked = await runTool('promtool', ['check', 'rules', file]);
+        assert.equal(checked.code, 0, `promtool check rules ${file}:\n${checked.stdout}${checked.stderr}`);
+        ruleFiles.push(file);
+      }
 
-    writeFileSync(join(directory, 'prometheus.yml'), prometheusConfig(cluster.server, directory));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    prometheus = spawn(cluster.prometheus, [
-      `--config.file=${join(directory, 'prometheus.yml')}`, `--storage.tsdb.path=${join(directory, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let prometheusLog = '';
-    prometheus.stderr?.on('data', (chunk: Buffer) => {
-      prometheusLog = (prometheusLog + chunk.toString()).slice(-20_000);
+      writeFileSync(join(directory, 'prometheus.yml'), prometheusConfig(cluster.server, directory, ruleFiles));
+      const port = await freePort();
+      base = `http://127.0.0.1:${port}`;
+      prometheus = spawn(cluster.prometheus, [
+        `--config.file=${join(directory, 'prometheus.yml')}`, `--storage.tsdb.path=${join(directory, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let prometheusLog = '';
+      prometheus.stderr?.on('data', (chunk: Buffer) => {
+        prometheusLog = (prometheusLog + chunk.toString()).slice(-20_000);
+      });
+      const running = prometheus;
+      await waitFor('Prometheus ready', async () => {
+        if (running.exitCode !== null) throw new Error(`prometheus exited ${running.exitCode}:\n${prometheusLog.slice(-2000)}`);
+        return (await fetch(`${base}/-/ready`)).ok ? true : undefined;
+      }, 60_000, 250).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\n${prometheusLog.slice(-2000)}`);
+      });
+
+      // A healthy release of two pods, and one whose server exits 3 a second after every start.
+      await installRelease(cluster, NAMESPACE, STEADY, [...ANNOTATED, '--set', 'replicaCount=2']);
+      await installRelease(cluster, NAMESPACE, CRASHY, [...ANNOTATED, '--set-json', 'server.command=["node","-e","setTimeout(() => process.exit(3), 1000)"]'], { wait: false, freshNamespace: false });
+      steadyPods = (await pods(cluster, NAMESPACE, releaseSelector(STEADY))).map((found) => found.metadata.name).sort();
+      crashyPod = await waitFor('the crashing pod', async () => (await pods(cluster, NAMESPACE, releaseSelector(CRASHY)))[0]?.metadata.name, 60_000);
     });
-    const running = prometheus;
-    await waitFor('Prometheus ready', async () => {
-      if (running.exitCode !== null) throw new Error(`prometheus exited ${running.exitCode}:\n${prometheusLog.slice(-2000)}`);
-      return (await fetch(`${base}/-/ready`)).ok ? true : undefined;
-    }, 60_000, 250).catch((error: unknown) => {
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${prometheusLog.slice(-2000)}`);
-    });
-
-    // A healthy release of two pods, and one whose server exits 3 a second after every start.
-    await installRelease(cluster, NAMESPACE, STEADY, [...ANNOTATED, '--set', 'replicaCount=2']);
-    await installRelease(cluster, NAMESPACE, CRASHY, [...ANNOTATED, '--set-json', 'server.command=["node","-e","setTimeout(() => process.exit(3), 1000)"]'], { wait: false, freshNamespace: false });
-    steadyPods = (await pods(cluster, NAMESPACE, releaseSelector(STEADY))).map((found) => found.metadata.name).sort();
-    crashyPod = await waitFor('the crashing pod', async () => (await pods(cluster, NAMESPACE, releaseSelector(CRASHY)))[0]?.metadata.name, 60_000);
   });
 
   after(async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Cluster } from '../helpers/cluster.ts';
 import { measureRollout, summarizeRollout, tiniManifest, type RolloutResult } from './rollout-load.ts';
-import { describeNamespace, dropNamespace, freshNamespace, installRelease, suiteCluster } from './workloads.ts';
+import { describeNamespace, dropNamespace, freshNamespace, installRelease, suiteCluster , explained } from './workloads.ts';
 
 const PODVISOR_NAMESPACE = 'rollout-podvisor';
 const TINI_NAMESPACE = 'rollout-tini';
@@ -18,11 +18,13 @@ describe('kubectl rollout restart under load on a real node', { timeout: 900_000
 
   before(async () => {
     cluster = await suiteCluster();
-    await freshNamespace(cluster, TINI_NAMESPACE);
-    await Promise.all([
-      installRelease(cluster, PODVISOR_NAMESPACE, 'roll', ['--set', `replicaCount=${REPLICAS}`]),
-      cluster.kubectl(['apply', '-n', TINI_NAMESPACE, '-f', '-'], { input: await tiniManifest(cluster, TINI_NAMESPACE, 'roll', REPLICAS) }),
-    ]);
+    await explained(cluster, [PODVISOR_NAMESPACE, TINI_NAMESPACE], async () => {
+      await freshNamespace(cluster, TINI_NAMESPACE);
+      await Promise.all([
+        installRelease(cluster, PODVISOR_NAMESPACE, 'roll', ['--set', `replicaCount=${REPLICAS}`]),
+        cluster.kubectl(['apply', '-n', TINI_NAMESPACE, '-f', '-'], { input: await tiniManifest(cluster, TINI_NAMESPACE, 'roll', REPLICAS) }),
+      ]);
+    });
   });
 
   after(async () => {

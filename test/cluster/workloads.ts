@@ -207,10 +207,26 @@ export async function suiteCluster(): Promise<Cluster> {
   if (running !== undefined && existsSync(join(running.directory, 'suite.json'))) return running;
   const cluster = running ?? (await startCluster());
   await prepareImages(cluster);
-  return cluster;
+  return {
+    ...cluster,
+    close: async () => {
+      await cluster.close();
+      await removeImages();
+    },
+  };
 }
 
 /** `kubectl exec POD -- COMMAND...`; resolves with the exit code and output. */
 export function execInPod(cluster: Cluster, namespace: string, podName: string, command: readonly string[]): Promise<ToolResult> {
   return cluster.kubectlResult(['exec', '-n', namespace, podName, '--', ...command], { timeout: 60_000 });
+}
+
+/** Runs a test file's setup; when it fails, prints what its namespaces hold (pods, Events, podvisor's logs) first. */
+export async function explained(cluster: Cluster, namespaces: readonly string[], setup: () => Promise<void>): Promise<void> {
+  try {
+    await setup();
+  } catch (error) {
+    for (const namespace of namespaces) process.stdout.write(`# ${namespace}:\n# ${(await describeNamespace(cluster, namespace)).replaceAll('\n', '\n# ')}\n`);
+    throw error;
+  }
 }
