@@ -6,7 +6,9 @@
  * ceiling of the pass-through itself). "direct": the server writes into a pipe this process drains;
  * "podvisor": podvisor runs it with the error-log rule on (PODVISOR_RESTART_ON_LOG=fatal, every line
  * classified and counted, metrics served) and passes every byte into that pipe. Throughput is bytes over the
- * time from the first byte read to the last; direct and podvisor trials alternate.
+ * time from the first byte read to the last; direct and podvisor trials alternate. A third trial runs podvisor with a
+ * regex rule instead (REGEX_RULE below, matching none of the lines, so every line is decoded and scanned in
+ * full): its extra time per line over the level rule is the regex rule's per-line cost.
  * node bench/log-throughput.bench.ts [TRIALS] [MEGABYTES]
  */
 import { spawn } from 'node:child_process';
@@ -23,6 +25,9 @@ const SERVERS = {
   buffers: { fixture: join(FIXTURES, 'output-log-flood.ts'), describe: 'pre-formatted ~150-byte lines written 64 KiB at a time (the pass-through ceiling)' },
 } as const;
 type ServerName = keyof typeof SERVERS;
+/** A rule as an operator would write it: a few alternatives, none of which the flood's lines contain. */
+const REGEX_RULE = 'regex:OutOfMemoryError|panic: |FATAL ERROR|Segmentation fault';
+type Through = 'direct' | 'podvisor' | 'podvisor-regex';
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -33,23 +38,25 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** MB/s (10^6 bytes) from the first byte read to the last, and the byte count. */
-async function trial(serverName: ServerName, through: 'direct' | 'podvisor'): Promise<{ rate: number; bytes: number }> {
+/** MB/s (10^6 bytes) from the first byte read to the last, the byte count, and the seconds per line. */
+async function trial(serverName: ServerName, through: Through): Promise<{ rate: number; bytes: number; secondsPerLine: number }> {
   const server = [NODE, SERVERS[serverName].fixture, '--bytes', String(BYTES)];
   const [file, ...args] = (through === 'direct' ? server : [PODVISOR, '--', ...server]) as [string, ...string[]];
-  const env = { ...process.env, PODVISOR_RESTART_ON_LOG: 'fatal', PODVISOR_HTTP_PORT: String(await freePort()), PODVISOR_HTTP_HOST: '127.0.0.1', PODVISOR_KUBERNETES: 'off', PODVISOR_LOG_LEVEL: 'warn' };
+  const env = { ...process.env, PODVISOR_RESTART_ON_LOG: through === 'podvisor-regex' ? REGEX_RULE : 'fatal', PODVISOR_HTTP_PORT: String(await freePort()), PODVISOR_HTTP_HOST: '127.0.0.1', PODVISOR_KUBERNETES: 'off', PODVISOR_LOG_LEVEL: 'warn' };
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   let received = 0;
+  let lines = 0;
   let first = 0;
   let last = 0;
   child.stdout.on('data', (chunk: Buffer) => {
     if (received === 0) first = performance.now();
     received += chunk.length;
+    for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, newline + 1)) lines++;
     last = performance.now();
   });
   const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
   if (code !== 0) throw new Error(`${serverName} ${through}: exited ${code}`);
-  return { rate: received / 1e6 / ((last - first) / 1000), bytes: received };
+  return { rate: received / 1e6 / ((last - first) / 1000), bytes: received, secondsPerLine: (last - first) / 1000 / lines };
 }
 
 const rows: BenchRow[] = [];
@@ -57,23 +64,30 @@ for (const serverName of Object.keys(SERVERS) as ServerName[]) {
   const direct: number[] = [];
   const podvisor: number[] = [];
   const ratios: number[] = [];
+  const regex: number[] = [];
+  const regexCostsNs: number[] = [];
   // One warm-up of each (file cache, JIT), not counted.
   const { bytes } = await trial(serverName, 'direct');
   await trial(serverName, 'podvisor');
   for (let index = 0; index < TRIALS; index++) {
     const straight = await trial(serverName, 'direct');
     const through = await trial(serverName, 'podvisor');
-    if (straight.bytes !== bytes || through.bytes !== bytes) throw new Error(`${serverName}: ${through.bytes} bytes through podvisor, ${straight.bytes} direct, expected ${bytes}`);
+    const matched = await trial(serverName, 'podvisor-regex');
+    if (straight.bytes !== bytes || through.bytes !== bytes || matched.bytes !== bytes) throw new Error(`${serverName}: ${through.bytes} bytes through podvisor, ${matched.bytes} with the regex rule, ${straight.bytes} direct, expected ${bytes}`);
     direct.push(straight.rate);
     podvisor.push(through.rate);
+    regex.push(matched.rate);
     ratios.push(through.rate / straight.rate);
-    progress(`${serverName} ${index + 1}/${TRIALS}: direct ${straight.rate.toFixed(0)} MB/s, podvisor ${through.rate.toFixed(0)} MB/s (${(through.rate / straight.rate).toFixed(2)}×)`);
+    regexCostsNs.push((matched.secondsPerLine - through.secondsPerLine) * 1e9);
+    progress(`${serverName} ${index + 1}/${TRIALS}: direct ${straight.rate.toFixed(0)} MB/s, podvisor ${through.rate.toFixed(0)} MB/s (${(through.rate / straight.rate).toFixed(2)}×), regex rule ${matched.rate.toFixed(0)} MB/s (+${((matched.secondsPerLine - through.secondsPerLine) * 1e9).toFixed(0)} ns a line)`);
   }
   const metric = `log throughput (${serverName}) → pipe`;
   rows.push(
     row('direct', metric, 'MB/s', direct, { note: `${(bytes / 1e6).toFixed(0)} MB: ${SERVERS[serverName].describe}` }),
     row('podvisor', metric, 'MB/s', podvisor, { note: 'PODVISOR_RESTART_ON_LOG=fatal: every line classified and counted' }),
     row('podvisor', `log throughput (${serverName}): ratio to direct, paired trials`, '×', ratios, { goal: '≥ 0.8' }),
+    row('podvisor', `log throughput (${serverName}) → pipe, regex rule`, 'MB/s', regex, { note: `PODVISOR_RESTART_ON_LOG=${REGEX_RULE}: every line decoded and scanned` }),
+    row('podvisor', `regex rule: extra time a line (${serverName}), paired trials`, 'ns', regexCostsNs, { note: 'time per line with the regex rule minus with the level rule' }),
   );
 }
 printResult('log-throughput', rows);

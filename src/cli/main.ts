@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../config/load-settings.ts';
+import { compileLogRule, type LogRule } from '../config/log-rule.ts';
 import type { Prefs, PrefsResult } from '../config/prefs.ts';
 import type { ReadinessCheck } from '../config/readiness-setting.ts';
-import type { Settings } from '../config/settings.ts';
+import { SETTINGS, type Settings } from '../config/settings.ts';
 import { VERSION } from '../config/version.ts';
 import { createServerOutput } from '../output/create-server-output.ts';
 import { OrphanReaper } from '../pid1/reaper.ts';
@@ -11,17 +13,23 @@ import { Supervision } from '../supervisor/supervision.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { parseArguments } from './arguments.ts';
 import { reportConfigurationErrors } from './config-error.ts';
-import { holdSignals, type EarlySignals } from './early-signals.ts';
+import type { EarlySignals } from './early-signals.ts';
 import { helpText } from './help.ts';
 
-/** Where the bundle keeps the reference streaming server (docs/kit.md), next to podvisor itself. */
-const REFERENCE_SERVER = fileURLToPath(new URL('./reference-server.js', import.meta.url));
+/**
+ * Where the bundle keeps the reference streaming server (docs/kit.md): dist/reference-server.js, beside the entry
+ * this chunk (dist/chunks/) was loaded by.
+ */
+function referenceServer(): string {
+  const candidates = ['../reference-server.js', './reference-server.js'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+  return candidates.find((path) => existsSync(path)) ?? (candidates[0] as string);
+}
 
 /**
  * podvisor's start-up, in the order that keeps the server's start fast: configuration, the server's spawn,
  * and only then the observers (pino, prom-client, the HTTP port, the Kubernetes client).
  */
-export async function main(argv: readonly string[], environment: NodeJS.ProcessEnv, signals: EarlySignals = holdSignals()): Promise<number> {
+export async function main(argv: readonly string[], environment: NodeJS.ProcessEnv, signals: EarlySignals): Promise<number> {
   const parsed = parseArguments(argv);
   if (parsed.help) {
     process.stdout.write(helpText(VERSION));
@@ -42,13 +50,26 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
     if (prefs.ok) initialPrefs = prefs.prefs;
     else errors.push(`PODVISOR_PREFS_FILE=${JSON.stringify(loaded.settings.prefsFile)}: ${prefs.message}`);
   }
-  if (!loaded.ok || errors.length > 0) {
+  // The regex of the error-log rule is compiled here, with its engine loaded only for a regex rule; its error is
+  // reported with the others even when other settings are bad too.
+  const ruleSetting = SETTINGS.restartOnLog;
+  const ruleText = parsed.flagValues[ruleSetting.env] ?? environment[ruleSetting.env] ?? '';
+  let restartOnLog: LogRule | undefined = loaded.ok && loaded.settings.restartOnLog.kind !== 'regex' ? loaded.settings.restartOnLog : undefined;
+  if (ruleText.startsWith('regex:') && ruleText.length > 'regex:'.length) {
+    const compiled = await compileLogRule({ kind: 'regex', source: ruleText.slice('regex:'.length) });
+    if (compiled.ok) restartOnLog = compiled.rule;
+    else {
+      const from = ruleSetting.env in parsed.flagValues ? ` (from ${ruleSetting.flag})` : '';
+      errors.push(`${ruleSetting.env}=${JSON.stringify(ruleText)}${from} is not valid: ${compiled.message}; accepted: ${ruleSetting.accepts}`);
+    }
+  }
+  if (!loaded.ok || restartOnLog === undefined || errors.length > 0) {
     reportConfigurationErrors(errors);
     return 2;
   }
   const settings = loaded.settings;
   const usesReferenceServer = parsed.command.length === 0;
-  const command = usesReferenceServer ? [process.execPath, REFERENCE_SERVER] : parsed.command;
+  const command = usesReferenceServer ? [process.execPath, referenceServer()] : parsed.command;
   const readiness: ReadinessCheck = usesReferenceServer && settings.readiness.kind === 'auto' ? { kind: 'kit' } : settings.readiness;
 
   if (process.pid !== 1) {
@@ -60,7 +81,7 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
   receiveSigusr1();
   const supervision = new Supervision({ holdEvents: true });
   const ownChildren = new Set<number>();
-  const output = createServerOutput(settings);
+  const output = createServerOutput({ restartOnLog, httpPort: settings.httpPort });
   const prefsFile = settings.prefsFile;
   const supervisor = new Supervisor({
     settings,
@@ -85,6 +106,11 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
   supervision.release();
   // podvisor does not run without its HTTP port when one was asked for: exit 2, the server stopped gracefully.
   if (observers.failure !== undefined) supervisor.abort(2, observers.failure);
+  // A Pod already being deleted sent (or is about to send) SIGTERM, maybe in Node's start-up, before podvisor could
+  // hear it: act on it as on the SIGTERM (a repeat SIGTERM changes nothing).
+  void observers.podDeletion.then((deleting) => {
+    if (deleting) supervisor.podDeletionSeen();
+  });
   const status = await finished;
   reaper.stop();
   await observers.close();

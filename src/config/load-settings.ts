@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from './durations.ts';
 import { SETTINGS, settingsReader, type SettingKey, type Settings } from './settings.ts';
 
 export type SettingsResult =
@@ -16,7 +17,7 @@ export function loadSettings(environment: NodeJS.ProcessEnv, flagValues: Readonl
   const source: Record<string, string | undefined> = {};
   for (const key of Object.keys(SETTINGS) as SettingKey[]) {
     const definition = SETTINGS[key];
-    source[definition.env] = flagValues[definition.env] ?? environment[definition.env] ?? definition.defaultValue;
+    source[definition.env] = flagValues[definition.env] ?? environment[definition.env] ?? definition.defaultFor?.(environment) ?? definition.defaultValue;
   }
   const reader = settingsReader(source);
   const values: Record<string, unknown> = {};
@@ -41,6 +42,13 @@ function crossChecks(settings: Partial<Settings>): string[] {
   if (restartBackoffMaxMs !== undefined && restartDelayMs !== undefined && restartBackoffMaxMs < restartDelayMs) {
     errors.push(
       `PODVISOR_RESTART_BACKOFF_MAX_MS=${restartBackoffMaxMs} is below PODVISOR_RESTART_DELAY_MS=${restartDelayMs}; accepted: a maximum at least the first delay`,
+    );
+  }
+  const { drainSeconds, killGraceMs } = settings;
+  // One timer waits for both: the drain, then the grace before SIGKILL.
+  if (drainSeconds !== undefined && killGraceMs !== undefined && drainSeconds * 1000 + killGraceMs > MAX_TIMER_MS) {
+    errors.push(
+      `PODVISOR_DRAIN_SECONDS=${drainSeconds} plus PODVISOR_KILL_GRACE_MS=${killGraceMs} is longer than ${MAX_TIMER_MS} ms, the longest timer Node keeps; accepted: a drain and grace that add up to at most that`,
     );
   }
   return errors;

@@ -1,5 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
+
+/**
+ * The largest prefs file podvisor reads. Its one key fits in a few bytes; the cap keeps a file replaced by a
+ * 1 GB one (or a symbolic link to /dev/zero) from costing memory.
+ */
+export const PREFS_MAX_BYTES = 64 * 1024;
 
 /** The prefs file: what may change while podvisor runs (the Darwin Streaming Server's auto_restart, docs/origins.md). */
 export interface Prefs {
@@ -34,17 +41,56 @@ export function parsePrefs(text: string, path: string): PrefsResult {
   return { ok: true, prefs: { autoRestart: value } };
 }
 
-/** Reads and parses the prefs file; every failure (missing, a directory, unreadable) is a message. */
+/** Why a file of this kind is not read as prefs, or undefined for a regular file. Pure. */
+export function notARegularFile(stats: Pick<Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isCharacterDevice' | 'isBlockDevice' | 'isSocket'>): string | undefined {
+  if (stats.isFile()) return undefined;
+  if (stats.isDirectory()) return 'is a directory, not a file';
+  if (stats.isFIFO()) return 'is a FIFO (named pipe), not a regular file';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'is a device, not a regular file';
+  if (stats.isSocket()) return 'is a socket, not a regular file';
+  return 'is not a regular file';
+}
+
+/**
+ * Reads and parses the prefs file; every failure (missing, not a regular file, too large, unreadable) is a
+ * message. The read can never block supervision: the file is opened without waiting (a FIFO with no writer
+ * opens at once), its kind is checked on the open descriptor (so a symbolic link is judged by what it points
+ * to, and a swap between check and read changes nothing), and at most PREFS_MAX_BYTES + 1 bytes are read.
+ */
 export async function readPrefs(path: string): Promise<PrefsResult> {
-  let text: string;
+  let file;
   try {
-    text = await readFile(path, 'utf8');
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code ?? String(error)})`;
-    return { ok: false, message: `prefs file ${path} ${why}` };
+    return { ok: false, message: `prefs file ${path} ${openFailure(error)}` };
   }
-  return parsePrefs(text, path);
+  try {
+    const kind = notARegularFile(await file.stat());
+    if (kind !== undefined) return { ok: false, message: `prefs file ${path} ${kind}` };
+    const buffer = Buffer.alloc(PREFS_MAX_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await file.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > PREFS_MAX_BYTES) return { ok: false, message: `prefs file ${path} is larger than ${PREFS_MAX_BYTES} bytes (64 KiB), the most podvisor reads` };
+    return parsePrefs(buffer.toString('utf8', 0, length), path);
+  } catch (error) {
+    return { ok: false, message: `prefs file ${path} ${openFailure(error)}` };
+  } finally {
+    await file.close().catch(() => {});
+  }
+}
+
+function openFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'does not exist';
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  if (code === 'EACCES') return 'is not readable (permission denied)';
+  if (code === 'ELOOP') return 'is a loop of symbolic links';
+  if (code === 'ENXIO') return 'is a socket or a device without a driver, not a regular file';
+  return `cannot be read (${code ?? String(error)})`;
 }
 
 function firstLine(text: string): string {

@@ -1,6 +1,7 @@
 import env from 'env-var';
+import { MAX_TIMER_MS, MAX_TIMER_SECONDS, parseMilliseconds, parseSeconds } from './durations.ts';
+import { parseLogRule, type LogRuleSetting } from './log-rule.ts';
 import { RESTART_POLICIES, type RestartPolicy } from './restart-policy.ts';
-import { parseLogRule, type LogRule } from './log-rule.ts';
 import { parseReadiness, type ReadinessCheck } from './readiness-setting.ts';
 
 /** env-var's reader over the merged environment and flag values. */
@@ -17,7 +18,10 @@ type Reader = ReturnType<typeof settingsReader>;
 export interface SettingDefinition<T> {
   readonly env: string;
   readonly flag: string;
+  /** The default as --help and docs/configuration.md show it. */
   readonly defaultValue: string | undefined;
+  /** The default when it depends on where podvisor runs (else defaultValue). */
+  readonly defaultFor?: (environment: NodeJS.ProcessEnv) => string;
   readonly accepts: string;
   readonly help: string;
   readonly read: (reader: Reader, name: string) => T;
@@ -35,6 +39,16 @@ function integerAtLeast(minimum: number, maximum = Number.MAX_SAFE_INTEGER) {
   };
 }
 
+/** A duration in whole milliseconds that a timer can hold (see durations.ts). */
+function milliseconds(minimum: number) {
+  return (reader: Reader, name: string): number => parseMilliseconds(reader.get(name).required().asString(), minimum);
+}
+
+/** A duration in seconds, fractions allowed, that a timer can hold once converted to milliseconds. */
+function seconds(reader: Reader, name: string): number {
+  return parseSeconds(reader.get(name).required().asString());
+}
+
 function optionalString(reader: Reader, name: string): string | undefined {
   const value = reader.get(name).asString();
   return value === undefined || value === '' ? undefined : value;
@@ -45,6 +59,27 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const KUBERNETES_MODES = ['auto', 'on', 'off'] as const;
 export type KubernetesMode = (typeof KUBERNETES_MODES)[number];
+
+export const SIGHUP_MODES = ['forward', 'reload'] as const;
+export type SighupMode = (typeof SIGHUP_MODES)[number];
+
+/** The signals PODVISOR_STOP_SIGNAL may name: the ones servers drain on (nginx: SIGQUIT; many: SIGINT). */
+export const STOP_SIGNALS = ['SIGTERM', 'SIGQUIT', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const satisfies readonly NodeJS.Signals[];
+
+/** Whether podvisor runs in a Kubernetes pod (the kubelet sets these for every container), for defaults only. */
+export function inPod(environment: NodeJS.ProcessEnv): boolean {
+  return (environment['KUBERNETES_SERVICE_HOST'] ?? '') !== '';
+}
+
+function stopSignal(reader: Reader, name: string): NodeJS.Signals | undefined {
+  const text = reader.get(name).asString();
+  if (text === undefined || text === '') return undefined;
+  const upper = text.toUpperCase();
+  const signal = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  if (!(STOP_SIGNALS as readonly string[]).includes(signal)) throw new RangeError('not a signal podvisor can stop the server with');
+  return signal as NodeJS.Signals;
+}
+
 
 /** Every setting of podvisor, in the order --help lists them. */
 export const SETTINGS = {
@@ -84,25 +119,25 @@ export const SETTINGS = {
     env: 'PODVISOR_RESTART_DELAY_MS',
     flag: '--restart-delay-ms',
     defaultValue: '1000',
-    accepts: 'an integer ≥ 0 (milliseconds)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds)`,
     help: 'delay before the first restart',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   restartBackoffMaxMs: setting<number>({
     env: 'PODVISOR_RESTART_BACKOFF_MAX_MS',
     flag: '--restart-backoff-max-ms',
     defaultValue: '30000',
-    accepts: 'an integer ≥ 0 (milliseconds), not below the restart delay',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds), not below the restart delay`,
     help: 'the longest delay the doubling back-off reaches',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   stableAfterMs: setting<number>({
     env: 'PODVISOR_STABLE_AFTER_MS',
     flag: '--stable-after-ms',
     defaultValue: '60000',
-    accepts: 'an integer ≥ 0 (milliseconds)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds)`,
     help: 'a server that ran this long resets the back-off',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   startLimitBurst: setting<number>({
     env: 'PODVISOR_START_LIMIT_BURST',
@@ -116,27 +151,27 @@ export const SETTINGS = {
     env: 'PODVISOR_START_LIMIT_INTERVAL_MS',
     flag: '--start-limit-interval-ms',
     defaultValue: '300000',
-    accepts: 'an integer ≥ 1 (milliseconds)',
+    accepts: `an integer 1–${MAX_TIMER_MS} (milliseconds)`,
     help: 'the window the start limit counts restarts in',
-    read: integerAtLeast(1),
+    read: milliseconds(1),
   }),
   drainSeconds: setting<number>({
     env: 'PODVISOR_DRAIN_SECONDS',
     flag: '--drain-seconds',
     defaultValue: '5',
-    accepts: 'a number ≥ 0 (seconds)',
+    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds)`,
     help: 'how long the server may drain after SIGTERM/SIGQUIT/SIGINT or a fatal line',
-    read: (reader, name) => reader.get(name).required().asFloatPositive(),
+    read: seconds,
   }),
   killGraceMs: setting<number>({
     env: 'PODVISOR_KILL_GRACE_MS',
     flag: '--kill-grace-ms',
     defaultValue: '1000',
-    accepts: 'an integer ≥ 0 (milliseconds)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds)`,
     help: 'extra time after the drain before the process group is SIGKILLed',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
-  restartOnLog: setting<LogRule>({
+  restartOnLog: setting<LogRuleSetting>({
     env: 'PODVISOR_RESTART_ON_LOG',
     flag: '--restart-on-log',
     defaultValue: 'fatal',
@@ -156,9 +191,9 @@ export const SETTINGS = {
     env: 'PODVISOR_READINESS_TIMEOUT_MS',
     flag: '--readiness-timeout-ms',
     defaultValue: '60000',
-    accepts: 'an integer ≥ 0 (milliseconds; 0 = wait forever)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds; 0 = wait forever)`,
     help: 'a server not ready by then is restarted (reason readiness_timeout)',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   httpPort: setting<number>({
     env: 'PODVISOR_HTTP_PORT',
@@ -188,9 +223,9 @@ export const SETTINGS = {
     env: 'PODVISOR_KUBERNETES_SHUTDOWN_WAIT_MS',
     flag: '--kubernetes-shutdown-wait-ms',
     defaultValue: '1000',
-    accepts: 'an integer ≥ 0 (milliseconds)',
+    accepts: `an integer 0–${MAX_TIMER_MS} (milliseconds)`,
     help: 'how long exit waits for pending Kubernetes Events',
-    read: integerAtLeast(0),
+    read: milliseconds(0),
   }),
   kubernetesServiceAccountDir: setting<string>({
     env: 'PODVISOR_KUBERNETES_SERVICE_ACCOUNT_DIR',
@@ -212,9 +247,62 @@ export const SETTINGS = {
     env: 'PODVISOR_STATUS_INTERVAL_SECONDS',
     flag: '--status-interval-seconds',
     defaultValue: '0',
-    accepts: 'a number ≥ 0 (seconds; 0 = off)',
+    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds; 0 = off)`,
     help: 'log a status line (state, pid, uptime, restarts) this often',
-    read: (reader, name) => reader.get(name).required().asFloatPositive(),
+    read: seconds,
+  }),
+  shutdownDelaySeconds: setting<number>({
+    env: 'PODVISOR_SHUTDOWN_DELAY_SECONDS',
+    flag: '--shutdown-delay-seconds',
+    defaultValue: '5 in a pod, else 0',
+    defaultFor: (environment) => (inPod(environment) ? '5' : '0'),
+    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds)`,
+    help: 'after SIGTERM, how long the server serves on (readiness failing) before the stop signal (docs/shutdown.md)',
+    read: seconds,
+  }),
+  stopSignal: setting<NodeJS.Signals | undefined>({
+    env: 'PODVISOR_STOP_SIGNAL',
+    flag: '--stop-signal',
+    defaultValue: 'SIGTERM',
+    defaultFor: () => '',
+    accepts: STOP_SIGNALS.join(' | '),
+    help: 'the signal that stops the server (shutdown, a confirmed fatal line, a readiness timeout); unset, a SIGQUIT is passed on as SIGQUIT',
+    read: stopSignal,
+  }),
+  fatalConfirmSeconds: setting<number>({
+    env: 'PODVISOR_FATAL_CONFIRM_SECONDS',
+    flag: '--fatal-confirm-seconds',
+    defaultValue: '5',
+    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds; 0 = the line alone restarts)`,
+    help: 'a fatal line restarts the server only if, within this long, it exits or its health check fails (docs/output.md)',
+    read: seconds,
+  }),
+  sighup: setting<SighupMode>({
+    env: 'PODVISOR_SIGHUP',
+    flag: '--sighup',
+    defaultValue: 'forward',
+    accepts: SIGHUP_MODES.join(' | '),
+    help: 'SIGHUP to podvisor: re-read the prefs file and pass it on to the server (forward), or only re-read (reload)',
+    read: (reader, name) => reader.get(name).required().asEnum(SIGHUP_MODES),
+  }),
+  terminationMessagePath: setting<string | undefined>({
+    env: 'PODVISOR_TERMINATION_MESSAGE_PATH',
+    flag: '--termination-message-path',
+    defaultValue: '/dev/termination-log',
+    accepts: 'a path (the default is written only when it exists and is writable; empty: none)',
+    help: "where podvisor writes why it exited, for Kubernetes' termination message (docs/shutdown.md)",
+    read: optionalString,
+  }),
+  terminationGraceSeconds: setting<number | undefined>({
+    env: 'PODVISOR_TERMINATION_GRACE_SECONDS',
+    flag: '--termination-grace-seconds',
+    defaultValue: undefined,
+    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds): the pod's terminationGracePeriodSeconds`,
+    help: 'the time the kubelet gives podvisor after SIGTERM; podvisor warns at start when delay + drain + kill grace do not fit',
+    read: (reader, name) => {
+      const text = reader.get(name).asString();
+      return text === undefined || text === '' ? undefined : parseSeconds(text);
+    },
   }),
 } as const;
 

@@ -1,27 +1,143 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import type { SupervisionListener } from '../supervisor/supervision.ts';
 import { isUp } from '../supervisor/states.ts';
 
+/** How much of an existing file is read to tell whether it is a stale pid file. */
+const HEAD_BYTES = 64;
+
+/** What is found at the pid file's path when podvisor wants to create it. */
+export interface ExistingFile {
+  readonly isSymbolicLink: boolean;
+  readonly isRegularFile: boolean;
+  /** Its first line (regular files only). */
+  readonly firstLine: string;
+}
+
+export type StaleDecision = { readonly replace: true } | { readonly replace: false; readonly why: string };
+
 /**
- * The Darwin Streaming Server's pid file: written when the server is running (once its readiness check has passed), two lines
- * (podvisor's pid, then the server's), removed when the server is gone. Failures are reported once through
- * `onError`, never fatal.
+ * Whether a file already at the pid file's path may be replaced: only a regular file (never a symbolic link,
+ * never a device) whose first line is a process id that is no longer alive — the file an earlier run of this
+ * container left (on a volume, or after a SIGKILL). As PID 1 that earlier run was pid 1 too, and so is podvisor
+ * now: its own pid in the file is stale as well. Anything else is not podvisor's to touch. Pure.
+ */
+export function decideOnExisting(existing: ExistingFile, ownPid: number, isAlive: (pid: number) => boolean): StaleDecision {
+  if (existing.isSymbolicLink) return { replace: false, why: 'is a symbolic link, which podvisor never follows' };
+  if (!existing.isRegularFile) return { replace: false, why: 'exists and is not a regular file' };
+  if (!/^\d{1,10}$/.test(existing.firstLine)) return { replace: false, why: 'exists and is not a pid file (its first line is not a process id)' };
+  const pid = Number(existing.firstLine);
+  if (pid !== ownPid && pid > 0 && isAlive(pid)) return { replace: false, why: `belongs to process ${pid}, which is running` };
+  return { replace: true };
+}
+
+/** Whether process `pid` exists (EPERM: it does, under another user). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The file's identity and content, to remove it only while it is still the one podvisor created. */
+interface Created {
+  readonly device: number;
+  readonly inode: number;
+  readonly content: string;
+}
+
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Creates the pid file exclusively (never through a symbolic link, never over a file it did not write, except a
+ * stale pid file as decideOnExisting says), writes `content`, and returns the new file's identity.
+ */
+function createPidFile(path: string, content: string): Created {
+  let fd: number;
+  try {
+    fd = openSync(path, CREATE_FLAGS, 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const decision = decideOnExisting(inspect(path), process.pid, isAlive);
+    if (!decision.replace) throw new Error(`${decision.why}; left alone`, { cause: error });
+    unlinkSync(path);
+    fd = openSync(path, CREATE_FLAGS, 0o644);
+  }
+  try {
+    writeSync(fd, content);
+    const stats = fstatSync(fd);
+    return { device: stats.dev, inode: stats.ino, content };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function inspect(path: string): ExistingFile {
+  const stats = lstatSync(path);
+  if (stats.isSymbolicLink() || !stats.isFile()) return { isSymbolicLink: stats.isSymbolicLink(), isRegularFile: false, firstLine: '' };
+  return { isSymbolicLink: false, isRegularFile: true, firstLine: readHead(path).split('\n', 1)[0] ?? '' };
+}
+
+/** The first HEAD_BYTES of a regular file, never through a symbolic link and never waiting. */
+function readHead(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const head = Buffer.alloc(HEAD_BYTES);
+    return head.toString('latin1', 0, readSync(fd, head, 0, HEAD_BYTES, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Removes the file only if the path still names the very file podvisor created: the same inode (a file put in its
+ * place may get the freed inode number again, hence the content too).
+ */
+function removeIfOurs(path: string, created: Created): void {
+  let stats;
+  try {
+    stats = lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const same = stats.isFile() && stats.dev === created.device && stats.ino === created.inode && readHead(path) === created.content;
+  if (!same) throw new Error('was replaced by another file since podvisor wrote it; left alone');
+  unlinkSync(path);
+}
+
+/**
+ * The Darwin Streaming Server's pid file: written when the server is running (once its readiness check has passed),
+ * two lines (podvisor's pid, then the server's), removed when the server is gone. podvisor creates the file itself
+ * and removes only that file: a path that names someone else's file (PODVISOR_PID_FILE=/etc/passwd) or a symbolic
+ * link is reported and left alone. Failures go to `onError`, each kind once; never fatal.
  */
 export function pidFile(path: string, onError: (message: string) => void): SupervisionListener {
-  let reported = false;
+  const reported = new Set<string>();
+  let created: Created | undefined;
   const attempt = (what: string, action: () => void): void => {
     try {
       action();
     } catch (error) {
-      if (!reported) onError(`cannot ${what} pid file ${path}: ${(error as Error).message}`);
-      reported = true;
+      const message = `cannot ${what} pid file ${path}: ${(error as Error).message}`;
+      if (!reported.has(message)) onError(message);
+      reported.add(message);
     }
+  };
+  const remove = (): void => {
+    const ours = created;
+    created = undefined;
+    if (ours !== undefined) attempt('remove', () => removeIfOurs(path, ours));
   };
   return (event, snapshot) => {
     const { pid } = snapshot;
     if (event.type === 'transition' && event.from === 'starting' && isUp(event.to) && pid !== undefined) {
-      attempt('write', () => writeFileSync(path, `${process.pid}\n${pid}\n`));
+      remove();
+      attempt('write', () => {
+        created = createPidFile(path, `${process.pid}\n${pid}\n`);
+      });
     }
-    if (event.type === 'server_exited' || event.type === 'supervisor_exiting') attempt('remove', () => rmSync(path, { force: true }));
+    if (event.type === 'server_exited' || event.type === 'supervisor_exiting') remove();
   };
 }

@@ -17,6 +17,8 @@ export interface RunningObservers {
   readonly logger: Logger;
   /** Set when an observer cannot do its job and podvisor should not run without it (the HTTP port cannot be bound). */
   readonly failure: string | undefined;
+  /** Resolves true when the Pod was already being deleted at start (a SIGTERM podvisor may not have heard). */
+  readonly podDeletion: Promise<boolean>;
   /** Flushes what must go out before exit (each part bounds its own wait) and stops everything. */
   close(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export async function startObservers(context: ObserverContext): Promise<RunningO
   return {
     logger,
     failure: observability?.ok === false ? observability.message : undefined,
+    podDeletion: kubernetes?.podDeletion ?? Promise.resolve(false),
     async close() {
       stopStatusLine();
       await kubernetes?.close();

@@ -15,7 +15,7 @@ export interface OutputSetup {
 }
 
 /** Which way the server's output goes, and why (pure: the cost table of docs/output.md is this function). */
-export function outputMode(settings: Pick<Settings, 'restartOnLog' | 'httpPort'>): 'inherit' | 'pipe' {
+export function outputMode(settings: { readonly restartOnLog: { readonly kind: LogRule['kind'] }; readonly httpPort: Settings['httpPort'] }): 'inherit' | 'pipe' {
   const ruleIsOff = settings.restartOnLog.kind === 'off';
   // podvisor_log_lines_total is only served when the HTTP port is open.
   const linesAreCounted = settings.httpPort !== 0;
@@ -26,7 +26,7 @@ export function outputMode(settings: Pick<Settings, 'restartOnLog' | 'httpPort'>
  * Chooses how the server's output reaches podvisor's, from the error-log rule: the server's own descriptors
  * when nothing needs to be read, else every byte through podvisor's pass-through.
  */
-export function createServerOutput(settings: Pick<Settings, 'restartOnLog' | 'httpPort'>): OutputSetup {
+export function createServerOutput(settings: { readonly restartOnLog: LogRule; readonly httpPort: Settings['httpPort'] }): OutputSetup {
   if (outputMode(settings) === 'inherit') return { factory: inheritOutput, logDestination: undefined };
   const stdout = new OutputSink({ destination: process.stdout, fd: 1 });
   const stderr = new OutputSink({ destination: process.stderr, fd: 2 });

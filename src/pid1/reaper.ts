@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { libc, type Libc } from './libc.ts';
-import { orphanZombies, parseProcStat, type ProcessStat } from './proc-stat.ts';
+import { orphanZombies } from './proc-stat.ts';
+import { readProcessTable } from './process-table.ts';
 
 /**
  * Reaps orphans re-parented to podvisor (as PID 1, or as a child subreaper elsewhere) without ever
@@ -73,7 +73,7 @@ export class OrphanReaper {
     let reaped = 0;
     // One SIGCHLD can stand for many exits; loop until a scan finds nothing left to reap.
     for (;;) {
-      const zombies = orphanZombies(childStats(), process.pid, this.#spawnedByUs);
+      const zombies = orphanZombies(readProcessTable(), process.pid, this.#spawnedByUs);
       let progress = 0;
       for (const pid of zombies) {
         if (this.#libc.waitpidNoHang(pid) === pid) {
@@ -85,24 +85,4 @@ export class OrphanReaper {
       if (progress === 0) return reaped;
     }
   }
-}
-
-function childStats(): ProcessStat[] {
-  const stats: ProcessStat[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return stats;
-  }
-  for (const entry of entries) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
-    try {
-      const stat = parseProcStat(readFileSync(`/proc/${entry}/stat`, 'latin1'));
-      if (stat !== undefined) stats.push(stat);
-    } catch {
-      // The process ended between readdir and read: nothing to reap there.
-    }
-  }
-  return stats;
 }

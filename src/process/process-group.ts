@@ -1,3 +1,6 @@
+import { readProcessTable } from '../pid1/process-table.ts';
+import type { ProcessStat } from '../pid1/proc-stat.ts';
+
 /** Sends `signal` to every process of the group led by `groupId`; false when the group is gone. */
 export function signalGroup(groupId: number, signal: NodeJS.Signals): boolean {
   try {
@@ -17,4 +20,23 @@ export function groupExists(groupId: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The processes of the group led by `groupId`, from /proc. */
+export function groupMembers(groupId: number, table: readonly ProcessStat[] = readProcessTable()): ProcessStat[] {
+  return table.filter((stat) => stat.processGroup === groupId);
+}
+
+/**
+ * Members of a group that podvisor can still see end: live processes, and zombies that are podvisor's own to
+ * reap. A zombie whose parent is some other process (one that escaped the group and never waits for its children)
+ * stays until that parent reaps it or dies: nothing podvisor does will end it. Pure.
+ */
+export function membersThatCanEnd(members: readonly ProcessStat[], podvisorPid: number): ProcessStat[] {
+  return members.filter((member) => member.state !== 'Z' || member.parentPid === podvisorPid);
+}
+
+/** podvisor's children that are not its server (setsid'd descendants re-parented to it, PID 1 or subreaper). Pure. */
+export function escapedChildren(table: readonly ProcessStat[], podvisorPid: number, ownChildren: ReadonlySet<number>): ProcessStat[] {
+  return table.filter((stat) => stat.parentPid === podvisorPid && !ownChildren.has(stat.pid) && stat.state !== 'Z');
 }

@@ -4,19 +4,33 @@ import type { ReadinessCheck } from '../config/readiness-setting.ts';
 
 const POLL_INTERVAL_MS = 100;
 const ATTEMPT_TIMEOUT_MS = 1000;
+/** How long a tcp probe waits, after connecting, for the server to close its side before podvisor closes its own. */
+const POLITE_CLOSE_MS = 200;
 
-/** One attempt: does the server answer now? Never throws. */
-async function answers(check: Extract<ReadinessCheck, { kind: 'tcp' | 'http' }>): Promise<boolean> {
+/**
+ * One attempt: does the server answer now? Never throws. A tcp probe connects and then closes politely: it reads
+ * whatever the server says (a greeting) and sends FIN, so that the server sees an ordinary client that left, not a
+ * reset that a fragile server might not survive.
+ */
+export async function answers(check: Extract<ReadinessCheck, { kind: 'tcp' | 'http' }>): Promise<boolean> {
   if (check.kind === 'tcp') {
     return new Promise((resolve) => {
       const socket = connect({ host: check.host, port: check.port, timeout: ATTEMPT_TIMEOUT_MS });
-      const done = (ok: boolean): void => {
+      socket.once('connect', () => {
+        resolve(true);
+        socket.setTimeout(0);
+        socket.resume();
+        socket.end();
+        setTimeout(() => socket.destroy(), POLITE_CLOSE_MS).unref();
+      });
+      socket.once('timeout', () => {
         socket.destroy();
-        resolve(ok);
-      };
-      socket.once('connect', () => done(true));
-      socket.once('timeout', () => done(false));
-      socket.once('error', () => done(false));
+        resolve(false);
+      });
+      socket.on('error', () => {
+        socket.destroy();
+        resolve(false);
+      });
     });
   }
   try {

@@ -23,8 +23,6 @@ export interface KitReportDecision {
   /** The kit drains on its own (a fatal error, or a signal sent to it directly): hold it to the deadline. */
   readonly armDeadline?: true;
   readonly sessions?: number;
-  /** The server reports `running`: a SIGINT restart is over. */
-  readonly serverRunning?: true;
 }
 
 const IGNORED: KitReportDecision = {};
@@ -44,7 +42,6 @@ export function decideKitReport(message: KitMessage, situation: KitReportSituati
       const stateInput: StateInput = { type: 'kit_reported', state };
       if (state === 'fatal_error') return situation.fatalErrorReported ? IGNORED : { stateInput, fatalErrorReported: true, ...armDeadline };
       if (state === 'shutting_down') return { stateInput, ...armDeadline };
-      if (state === 'running') return { stateInput, serverRunning: true };
       return { stateInput };
     }
     case 'sessions':

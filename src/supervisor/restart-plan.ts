@@ -21,8 +21,12 @@ export interface ExitFacts {
   readonly shutdownSignal?: NodeJS.Signals | undefined;
   /** The kit reported a fatal error (or the server went through `fatal_error`) before it exited. */
   readonly fatalErrorReported: boolean;
+  /** It ended on its own while one of its fatal lines awaited confirmation: that confirms it (reason fatal_log). */
+  readonly fatalLinePending?: boolean;
   /** The server itself was still alive at the drain deadline and was SIGKILLed. */
   readonly killedAtDeadline: boolean;
+  /** The signals podvisor sent this server to stop it (SIGINT for a restart, the stop signal), in order. */
+  readonly signalsSent?: readonly NodeJS.Signals[];
 }
 
 export type ExitDecision =
@@ -45,8 +49,7 @@ export function decideAfterExit(facts: ExitFacts): ExitDecision {
 
   if (stopCause?.kind === 'shutdown') {
     if (facts.killedAtDeadline) return { action: 'exit', status: killedBySignalStatus(9) };
-    const diedOfForwardedSignal = exit.signal === stopCause.signal;
-    return { action: 'exit', status: exit.code === EXIT.ok || diedOfForwardedSignal ? EXIT.ok : serverStatus };
+    return { action: 'exit', status: answeredStop(exit, [...(facts.signalsSent ?? []), stopCause.signal]) ? EXIT.ok : serverStatus };
   }
 
   const reason = restartReason(facts, stopCause);
@@ -70,9 +73,21 @@ export function decideAfterExit(facts: ExitFacts): ExitDecision {
   }
 }
 
+/**
+ * Whether an exit is the server's answer to a stop podvisor sent: it exited 0, or died of a signal podvisor sent
+ * it, or exited 254 ("restart me", docs/origins.md) after a SIGINT podvisor passed on. A shutdown then ends with 0
+ * whatever the order of the signals (SIGTERM after SIGINT ends as SIGTERM alone would).
+ */
+export function answeredStop(exit: ServerExit, signalsSent: readonly NodeJS.Signals[]): boolean {
+  if (exit.code === EXIT.ok) return true;
+  if (exit.signal !== null) return signalsSent.includes(exit.signal);
+  return exit.code === EXIT.restartMe && signalsSent.includes('SIGINT');
+}
+
 function restartReason(facts: ExitFacts, stopCause: StopCause | undefined): RestartReason {
   if (stopCause?.kind === 'restart') return stopCause.reason;
   if (facts.fatalErrorReported) return 'fatal_error';
+  if (facts.fatalLinePending === true) return 'fatal_log';
   return facts.exit.signal !== null ? 'signal' : 'exit_code';
 }
 
@@ -141,13 +156,27 @@ export function planAfterExit(input: RestartInput): RestartPlan {
   return { action: 'restart', reason: decision.reason, delayMs, cause: restartCause(facts, input.fatalLine), history };
 }
 
+/**
+ * How the server ended, saying whose doing it was: "exit code 1" (its own), "signal SIGTERM, sent by podvisor",
+ * "exit code 0, after podvisor's SIGTERM", "signal SIGKILL, at the drain deadline".
+ */
+export function describeEnd(facts: Pick<ExitFacts, 'exit' | 'signalsSent' | 'killedAtDeadline'>): string {
+  const { exit } = facts;
+  const sent = facts.signalsSent ?? [];
+  if (facts.killedAtDeadline && exit.signal === 'SIGKILL') return 'signal SIGKILL, at the drain deadline';
+  if (exit.signal !== null && sent.includes(exit.signal)) return `signal ${exit.signal}, sent by podvisor`;
+  if (sent.length > 0) return `${describeExit(exit)}, after podvisor's ${sent.at(-1) ?? 'signal'}`;
+  return describeExit(exit);
+}
+
 /** The cause a restart is logged and recorded with. */
-export function restartCause(facts: Pick<ExitFacts, 'exit' | 'stopCause'>, fatalLine: string | undefined): string {
-  const exit = describeExit(facts.exit);
+export function restartCause(facts: Pick<ExitFacts, 'exit' | 'stopCause' | 'fatalLinePending' | 'signalsSent' | 'killedAtDeadline'>, fatalLine: string | undefined): string {
+  const end = describeEnd(facts);
   const { stopCause } = facts;
-  if (stopCause?.kind !== 'restart' || stopCause.reason === 'sigint') return exit;
-  const cause = `${stopCause.reason} (${exit})`;
-  return stopCause.reason === 'fatal_log' && fatalLine !== undefined ? `${cause}: ${quoteLine(fatalLine)}` : cause;
+  const reason = stopCause?.kind === 'restart' ? stopCause.reason : facts.fatalLinePending === true ? 'fatal_log' : undefined;
+  if (reason === undefined || reason === 'sigint') return end;
+  const cause = `${reason} (${end})`;
+  return reason === 'fatal_log' && fatalLine !== undefined ? `${cause}: ${quoteLine(fatalLine)}` : cause;
 }
 
 /**

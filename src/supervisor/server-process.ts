@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerOutput } from '../output/server-output.ts';
-import { groupExists, signalGroup } from '../process/process-group.ts';
+import { groupExists, groupMembers, membersThatCanEnd, signalGroup } from '../process/process-group.ts';
 import { spawnServer, type SpawnedServer } from '../process/spawn-server.ts';
 import type { StopCause } from './restart-plan.ts';
 import { StopDeadline, stopDeadlineMs, type DeadlineSettings } from './stop-deadline.ts';
 
 /** How often the end of a lingering process group is checked for (it has no event of its own). */
 const GROUP_POLL_MS = 20;
+/** After the deadline's SIGKILL, how long podvisor waits for the killed to be gone before it goes on without them. */
+export const AFTER_KILL_WAIT_MS = 1000;
 /** How long podvisor waits for the server's output pipes to end once its whole process group is gone. */
 export const OUTPUT_FLUSH_MS = 2000;
 /**
@@ -27,7 +29,15 @@ export interface ServerFacts {
   readonly fatalErrorReported: boolean;
   /** The output line that made the error-log rule fire. */
   readonly fatalLine: string | undefined;
+  /** The signals podvisor sent to stop it (SIGINT for a restart, the stop signal), in order; SIGCONT not counted. */
+  readonly signalsSent: readonly NodeJS.Signals[];
 }
+
+/** How the wait for a process group ended. */
+export type GroupEnd =
+  | { readonly gone: true }
+  /** What is left after the deadline: zombies of a parent that never reaps them, or processes that would not die. */
+  | { readonly gone: false; readonly left: readonly number[] };
 
 export type StartResult = { readonly ok: true; readonly server: ServerProcess } | { readonly ok: false; readonly status: 126 | 127; readonly message: string };
 
@@ -54,11 +64,13 @@ export class ServerProcess {
   /** Settles once both output streams have ended and been passed on. */
   readonly output: Promise<void>;
   #facts: ServerFacts;
+  readonly #now: () => number;
 
   private constructor(spawned: SpawnedServer, output: Promise<void>, options: StartOptions) {
     this.spawned = spawned;
     this.output = output;
-    this.#facts = { pid: spawned.pid, startedAt: options.now(), kitAttached: false, stopCause: undefined, fatalErrorReported: false, fatalLine: undefined };
+    this.#facts = { pid: spawned.pid, startedAt: options.now(), kitAttached: false, stopCause: undefined, fatalErrorReported: false, fatalLine: undefined, signalsSent: [] };
+    this.#now = options.now;
     this.deadline = new StopDeadline(spawned.pid, stopDeadlineMs(options.deadline), () => options.isOwnChild(spawned.pid), options.now);
   }
 
@@ -83,21 +95,29 @@ export class ServerProcess {
     return this.#facts;
   }
 
-  update(patch: Partial<Omit<ServerFacts, 'pid' | 'startedAt'>>): void {
+  update(patch: Partial<Omit<ServerFacts, 'pid' | 'startedAt' | 'signalsSent'>>): void {
     this.#facts = { ...this.#facts, ...patch };
   }
 
   /**
-   * Sends `signal` to the whole group and arms the deadline (once). The first cause is kept, except that a
-   * shutdown replaces a restart under way. Returns whether the group still existed to receive it.
+   * Sends `signal` to the whole group, then SIGCONT (a stopped server could not run its handler), and arms the
+   * deadline (once). The first cause is kept, except that a shutdown replaces a restart under way. Returns whether
+   * the group still existed to receive it.
    */
   stop(signal: NodeJS.Signals, cause: StopCause): boolean {
     const current = this.#facts.stopCause;
     if (current === undefined || cause.kind === 'shutdown') this.update({ stopCause: cause });
+    this.#facts = { ...this.#facts, signalsSent: [...this.#facts.signalsSent, signal] };
     const delivered = signalGroup(this.pid, signal);
+    if (delivered) signalGroup(this.pid, 'SIGCONT');
     this.readiness.abort();
     this.deadline.arm();
     return delivered;
+  }
+
+  /** Whether the server's end is podvisor's doing: a stop signal was sent, or the deadline's SIGKILL found it alive. */
+  get stoppedByPodvisor(): boolean {
+    return this.#facts.signalsSent.length > 0 || this.deadline.killedServer;
   }
 
   /** Passes `signal` to the group; false when the group is gone. */
@@ -106,17 +126,34 @@ export class ServerProcess {
   }
 
   /**
-   * podvisor never goes on before the server's process group is gone: what is left of it after the server's
-   * exit is asked to stop and, at the deadline, killed.
+   * podvisor does not go on before the server's process group is gone: what is left of it after the server's exit
+   * is asked to stop (SIGTERM, SIGCONT) and, at the deadline, killed. The wait is bounded: once the deadline has
+   * passed, zombies that only their own (escaped) parent could reap are left, and so is, AFTER_KILL_WAIT_MS later,
+   * anything SIGKILL did not end; `left` names them.
    */
-  async waitForGroup(): Promise<void> {
-    if (!groupExists(this.pid)) return;
+  async waitForGroup(): Promise<GroupEnd> {
+    if (!groupExists(this.pid)) return { gone: true };
     if (!this.deadline.armed) {
       signalGroup(this.pid, 'SIGTERM');
+      signalGroup(this.pid, 'SIGCONT');
       this.deadline.arm();
     }
-    while (groupExists(this.pid)) await sleep(GROUP_POLL_MS);
-    this.deadline.clear();
+    for (;;) {
+      if (!groupExists(this.pid)) {
+        this.deadline.clear();
+        return { gone: true };
+      }
+      const firedAt = this.deadline.firedAt;
+      if (firedAt !== undefined) {
+        const members = groupMembers(this.pid);
+        const canEnd = membersThatCanEnd(members, process.pid);
+        if (canEnd.length === 0 || this.#now() - firedAt >= AFTER_KILL_WAIT_MS) {
+          this.deadline.clear();
+          return { gone: false, left: (canEnd.length === 0 ? members : canEnd).map((member) => member.pid) };
+        }
+      }
+      await sleep(GROUP_POLL_MS);
+    }
   }
 
   /** The server's kit channel has been read to its end (or CHANNEL_READ_MS passed). */

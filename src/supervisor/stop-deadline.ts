@@ -35,6 +35,7 @@ export class StopDeadline {
   #killedGroup = false;
   /** …and the server itself was still alive then (its exit is podvisor's SIGKILL). */
   #killedServer = false;
+  #firedAt: number | undefined;
 
   constructor(groupId: number, delayMs: number, serverAlive: () => boolean, now: () => number) {
     this.#groupId = groupId;
@@ -49,6 +50,11 @@ export class StopDeadline {
 
   get killedServer(): boolean {
     return this.#killedServer;
+  }
+
+  /** When the deadline passed (ms), if it has. */
+  get firedAt(): number | undefined {
+    return this.#firedAt;
   }
 
   arm(): void {
@@ -72,6 +78,7 @@ export class StopDeadline {
 
   #fire(): void {
     this.#timer = undefined;
+    this.#firedAt = this.#now();
     if (!groupExists(this.#groupId)) return;
     this.#killedServer = this.#serverAlive();
     this.#killedGroup = true;

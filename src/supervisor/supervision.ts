@@ -1,6 +1,6 @@
 import type { ServerExit } from '../process/server-exit.ts';
 import type { SupervisionEvent } from './events.ts';
-import type { SupervisionState } from './states.ts';
+import { isReady, type SupervisionState } from './states.ts';
 import { nextState, type StateInput } from './transitions.ts';
 
 /** What is true of supervision right now. Observers read it; only the supervisor writes it. */
@@ -10,15 +10,22 @@ export interface SupervisionSnapshot {
   readonly pid: number | undefined;
   /** Restarts since podvisor started (every reason). */
   readonly restarts: number;
-  readonly lastExit: ServerExit | undefined;
+  readonly lastExit: ExitRecord | undefined;
   /** When the current server was spawned (ms since the epoch). */
   readonly serverStartedAt: number | undefined;
   /** The restart delay now pending, in ms (0 when none). */
   readonly backoffMs: number;
   /** Sessions reported by a server built on the kit; undefined for other servers. */
   readonly sessions: number | undefined;
+  /** A fatal line awaits confirmation: the state shows fatal_error, but the server still serves (ready). */
+  readonly fatalLinePending: boolean;
+  /** The server is stopped (SIGSTOP, SIGTSTP): not ready, whatever its state. */
+  readonly serverSuspended: boolean;
   readonly supervisorStartedAt: number;
 }
+
+/** How the last server ended, and whether that was podvisor's doing (a stop signal, or SIGKILL at the deadline). */
+export type ExitRecord = ServerExit & { readonly stoppedBy?: 'podvisor' };
 
 export type SupervisionListener = (event: SupervisionEvent, snapshot: SupervisionSnapshot) => void;
 
@@ -27,6 +34,16 @@ export interface SupervisionView {
   readonly snapshot: SupervisionSnapshot;
   /** Registers an observer; returns a function that removes it. */
   observe(listener: SupervisionListener): () => void;
+}
+
+/**
+ * Whether the server is ready for traffic (/readyz 200): `running` and not stopped by SIGSTOP; also while a fatal
+ * line awaits confirmation, since the server still serves and failing readiness for each unconfirmed line would
+ * make the error-log rule an outage of its own (docs/output.md, "Confirmation").
+ */
+export function serverReady(snapshot: SupervisionSnapshot): boolean {
+  if (snapshot.serverSuspended) return false;
+  return isReady(snapshot.state) || (snapshot.state === 'fatal_error' && snapshot.fatalLinePending);
 }
 
 /** How long the current server has run, in ms; 0 while none runs. */
@@ -56,6 +73,8 @@ export class Supervision implements SupervisionView {
       serverStartedAt: undefined,
       backoffMs: 0,
       sessions: undefined,
+      fatalLinePending: false,
+      serverSuspended: false,
       supervisorStartedAt: now,
     };
   }

@@ -17,6 +17,8 @@ export type StateInput =
   | { readonly type: 'kit_attached'; readonly state: ServerState }
   /** The server logged a line at or above the fatal threshold. */
   | { readonly type: 'fatal_logged' }
+  /** That line was not confirmed: the server serves on, in the state it had before the line. */
+  | { readonly type: 'fatal_dismissed'; readonly state: SupervisionState }
   /** podvisor asks the server to stop: SIGTERM/SIGQUIT, SIGINT (restart in place), readiness timeout. */
   | { readonly type: 'stop_requested' }
   /** The server process ended; `restarting` says whether podvisor will start another one. */
@@ -43,6 +45,7 @@ const RULES: { readonly [T in StateInput['type']]: Rule<Extract<StateInput, { ty
   // The hello of a kit server replaces podvisor's assumption (auto readiness: running at spawn), even by starting.
   kit_attached: (current, input) => (isLive(current) ? input.state : undefined),
   fatal_logged: only(isLive, 'fatal_error'),
+  fatal_dismissed: (current, input) => (current === 'fatal_error' && isLive(input.state) ? input.state : undefined),
   stop_requested: only(among([...LIVE_STATES, 'fatal_error']), 'shutting_down'),
   exited: (current, input) => (hasServerProcess(current) ? (input.restarting ? 'backoff' : 'stopped') : undefined),
   supervision_ended: only(among(['backoff', 'stopped']), 'stopped'),

@@ -1,12 +1,6 @@
 // The metric names podvisor exports (docs/http-and-metrics.md): the one list the alert rules and the dashboard are
 // checked against. dashboard.test.ts also scrapes a running podvisor and checks each name here is really there.
 
-/** Metrics fixed for podvisor that a build of podvisor may not export yet: they arrive with the shutdown work. */
-export const METRICS_ARRIVING: readonly string[] = [
-  'podvisor_fatal_lines_total',
-  'podvisor_shutdown_delay_seconds',
-];
-
 export const PODVISOR_METRICS: readonly string[] = [
   'podvisor_server_state',
   'podvisor_server_up',
@@ -30,7 +24,8 @@ export const PODVISOR_METRICS: readonly string[] = [
   'podvisor_process_heap_bytes',
   'podvisor_process_open_fds',
   'podvisor_process_max_fds',
-  ...METRICS_ARRIVING,
+  'podvisor_fatal_lines_total',
+  'podvisor_shutdown_delay_seconds',
 ];
 
 /** The metric names a PromQL expression uses (a histogram's _bucket, _count and _sum count as the histogram). */

@@ -20,7 +20,7 @@ export type StartedObservability =
 export async function startObservability(context: ObservabilityContext): Promise<StartedObservability> {
   const { settings, supervision, logger } = context;
   const metrics = createMetrics(supervision);
-  const listening = await listenObservability({ host: settings.httpHost, port: settings.httpPort, supervision, metrics, version: VERSION });
+  const listening = await listenObservability({ host: settings.httpHost, port: settings.httpPort, snapshot: () => supervision.snapshot, metrics, version: VERSION });
   if (!listening.ok) {
     metrics.stop();
     logger.error({ host: settings.httpHost, port: settings.httpPort, code: listening.code }, listening.message);

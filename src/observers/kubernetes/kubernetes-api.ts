@@ -48,6 +48,10 @@ export function createPodApi(target: PodTarget, timeoutMs: number): PodApi {
   const regarding = { apiVersion: 'v1', kind: 'Pod', name: target.name, namespace: target.namespace, uid: target.uid };
 
   return {
+    async readPodDeletion(): Promise<boolean> {
+      const pod = await core.readNamespacedPod({ name: target.name, namespace: target.namespace });
+      return pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null;
+    },
     async createEvent(series: EventSeries): Promise<void> {
       await events.createNamespacedEvent({
         namespace: target.namespace,

@@ -22,8 +22,15 @@ parentPort?.on('message', (request: WorkerRequest) => {
 async function handle(request: WorkerRequest): Promise<WorkerReply> {
   try {
     if (api === undefined) throw setupError;
-    if (request.method === 'patchPodAnnotations') await api.patchPodAnnotations(request.argument);
-    else await api[request.method](request.argument);
+    switch (request.method) {
+      case 'readPodDeletion':
+        return { id: request.id, ok: true, value: await api.readPodDeletion() };
+      case 'patchPodAnnotations':
+        await api.patchPodAnnotations(request.argument);
+        break;
+      default:
+        await api[request.method](request.argument);
+    }
     return { id: request.id, ok: true };
   } catch (error) {
     return { id: request.id, ok: false, error: serializeError(error) };

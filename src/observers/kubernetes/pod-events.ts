@@ -11,7 +11,18 @@ export interface PodEventIntent {
   readonly note: string;
 }
 
-export const POD_EVENT_REASONS = ['ServerStarted', 'ServerRestarting', 'FatalError', 'BackOff', 'GaveUp', 'ShuttingDown', 'DrainTimedOut', 'PrefsReloaded'] as const;
+export const POD_EVENT_REASONS = [
+  'ServerStarted',
+  'ServerRestarting',
+  'FatalError',
+  'FatalLineNotConfirmed',
+  'BackOff',
+  'GaveUp',
+  'ShuttingDown',
+  'DrainTimedOut',
+  'PrefsReloaded',
+  'ShutdownBudgetExceeded',
+] as const;
 export type PodEventReason = (typeof POD_EVENT_REASONS)[number];
 
 /** The apiserver rejects a longer note (events.k8s.io/v1). */
@@ -51,20 +62,43 @@ export function podEventsFor(event: SupervisionEvent, context: PodEventContext):
       return [restarting, { type: 'Warning', reason: 'BackOff', action: 'Wait', note: 'Back-off restarting the crashing server: each restart waits longer while it keeps crashing' }];
     }
     case 'fatal_reported': {
-      const where = event.source === 'kit' ? 'over IPC' : `on ${event.stream ?? 'its output'}`;
+      const where = event.source === 'kit' ? 'over the kit channel' : `on ${event.stream ?? 'its output'}`;
       return [{ type: 'Warning', reason: 'FatalError', action: 'Stop', note: limitNote(`The server reported a fatal error ${where}: ${quoteLine(event.line)}`) }];
     }
+    case 'fatal_not_confirmed':
+      return [
+        {
+          type: 'Normal',
+          reason: 'FatalLineNotConfirmed',
+          action: 'KeepServing',
+          note: limitNote(`The server kept serving for ${event.seconds.toFixed(1)} s after a fatal line: not restarted: ${quoteLine(event.line)}`),
+        },
+      ];
+    case 'shutdown_budget_exceeded':
+      return [
+        {
+          type: 'Warning',
+          reason: 'ShutdownBudgetExceeded',
+          action: 'Check',
+          note: `Shutdown delay + drain + kill grace = ${event.needSeconds} s do not fit the pod's terminationGracePeriodSeconds (${event.graceSeconds} s): the kubelet would SIGKILL before the drain ends`,
+        },
+      ];
     case 'gave_up':
       return [{ type: 'Warning', reason: 'GaveUp', action: 'Exit', note: `Start limit reached: more than ${event.restarts} restarts within ${event.intervalMs} ms; podvisor exits ${event.exitStatus}` }];
-    case 'shutdown_started':
-      return [{ type: 'Normal', reason: 'ShuttingDown', action: 'Stop', note: `${event.signal} received: draining the server (at most ${context.drainSeconds} s)` }];
+    case 'shutdown_started': {
+      const delay = event.delaySeconds ?? 0;
+      const first = delay > 0 ? `not ready now; the server serves on for ${delay} s, then drains` : 'draining the server';
+      return [{ type: 'Normal', reason: 'ShuttingDown', action: 'Stop', note: `${event.signal} received: ${first} (at most ${context.drainSeconds} s)` }];
+    }
     case 'drain_finished':
       if (event.outcome !== 'killed') return [];
       return [{ type: 'Warning', reason: 'DrainTimedOut', action: 'Kill', note: `The server did not end within the drain deadline: its process group was killed after ${event.seconds.toFixed(1)} s` }];
-    case 'prefs_reloaded':
-      // The re-read before every restart is part of restarting; only an operator's SIGHUP is news.
-      if (event.trigger !== 'sighup') return [];
-      return [{ type: 'Normal', reason: 'PrefsReloaded', action: 'Reload', note: `SIGHUP: prefs reloaded (autoRestart ${event.autoRestart ? 'on' : 'off'})` }];
+    case 'prefs_reloaded': {
+      // The re-read before every restart is part of restarting; an operator's SIGHUP or an edit of the file is news.
+      if (event.trigger === 'restart') return [];
+      const why = event.trigger === 'sighup' ? 'SIGHUP: prefs reloaded' : 'The prefs file changed';
+      return [{ type: 'Normal', reason: 'PrefsReloaded', action: 'Reload', note: `${why} (autoRestart ${event.autoRestart ? 'on' : 'off'})` }];
+    }
     default:
       return [];
   }

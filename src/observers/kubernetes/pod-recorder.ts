@@ -42,7 +42,7 @@ export const DEFAULT_TUNING: RecorderTuning = {
 export interface RecorderOptions {
   readonly target: PodTarget;
   /** Resolves to the API once the client is loaded (after the server's spawn). */
-  readonly api: Promise<PodApi>;
+  readonly api: Promise<Omit<PodApi, 'readPodDeletion'>>;
   readonly logger: Logger;
   readonly context: PodEventContext;
   /** Told each Event outcome (the metrics count it); never the supervision bus. */
@@ -299,7 +299,7 @@ export class PodRecorder {
     if (outcome.kind === 'forbidden') {
       logger.warn(
         { pod, request: what, error: describeFailure(outcome.error) },
-        'Kubernetes API server refused a request: the service account needs RBAC for events.k8s.io events (create, patch) and pods (patch); such requests are skipped',
+        'Kubernetes API server refused a request: the service account needs RBAC for events.k8s.io events (create, patch) and pods (get, patch); such requests are skipped',
       );
     } else {
       logger.warn({ pod, request: what, error: describeFailure(outcome.error), detail: rejectionDetail(outcome.error) }, 'Kubernetes API server rejected a request');

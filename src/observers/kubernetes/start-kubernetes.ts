@@ -9,6 +9,11 @@ import { DEFAULT_TUNING, PodRecorder, type EventResult } from './pod-recorder.ts
 import { startPodApiWorker } from './worker-pod-api.ts';
 
 export interface KubernetesObserver {
+  /**
+   * Whether the Pod was already being deleted when podvisor could first ask (metadata.deletionTimestamp): the
+   * kubelet's SIGTERM may have come in Node's own start-up, before podvisor could hear it. False when it cannot tell.
+   */
+  readonly podDeletion: Promise<boolean>;
   /** Waits for the pending requests (the "shutting down" Event) at most PODVISOR_KUBERNETES_SHUTDOWN_WAIT_MS. */
   close(): Promise<void>;
 }
@@ -56,8 +61,13 @@ export function startKubernetes(
     report,
   });
   const stopObserving = supervision.observe(recorder.listener);
+  const podDeletion = api.then((pod) => pod.readPodDeletion()).catch((error: unknown) => {
+    logger.debug({ error: error instanceof Error ? error.message : String(error) }, "cannot read the Pod's deletionTimestamp (RBAC: get pods): a SIGTERM in podvisor's first milliseconds could go unheard");
+    return false;
+  });
   logger.debug({ pod: `${target.namespace}/${target.name}`, apiServer: target.apiServerUrl }, 'recording Kubernetes Events and annotations on the Pod');
   return {
+    podDeletion,
     async close() {
       stopObserving();
       await recorder.close(settings.kubernetesShutdownWaitMs);

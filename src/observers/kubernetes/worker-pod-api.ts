@@ -10,7 +10,7 @@ export function startPodApiWorker(workerFile: URL, target: PodTarget, timeoutMs:
   const worker = new Worker(workerFile, { workerData: { target, timeoutMs } satisfies WorkerSetup });
   // The worker never keeps podvisor alive; exit ends it.
   worker.unref();
-  const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  const pending = new Map<number, { resolve: (value: boolean | undefined) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let failure: Error | undefined;
   const failAll = (error: Error): void => {
@@ -21,13 +21,13 @@ export function startPodApiWorker(workerFile: URL, target: PodTarget, timeoutMs:
   worker.on('message', (reply: WorkerReply) => {
     const waiter = pending.get(reply.id);
     pending.delete(reply.id);
-    if (reply.ok) waiter?.resolve();
+    if (reply.ok) waiter?.resolve(reply.value);
     else waiter?.reject(deserializeError(reply.error));
   });
   worker.on('error', (error) => failAll(error));
   worker.on('exit', (code) => failAll(new Error(`the Kubernetes worker thread exited (${code})`)));
 
-  const call = (request: Omit<WorkerRequest, 'id'>): Promise<void> =>
+  const call = (request: Omit<WorkerRequest, 'id'>): Promise<boolean | undefined> =>
     new Promise((resolve, reject) => {
       if (failure !== undefined) {
         reject(failure);
@@ -39,9 +39,10 @@ export function startPodApiWorker(workerFile: URL, target: PodTarget, timeoutMs:
     });
 
   return {
-    createEvent: (series: EventSeries) => call({ method: 'createEvent', argument: series }),
-    patchEventSeries: (series: EventSeries) => call({ method: 'patchEventSeries', argument: series }),
-    patchPodAnnotations: (annotations: PodAnnotations) => call({ method: 'patchPodAnnotations', argument: annotations }),
+    readPodDeletion: async () => (await call({ method: 'readPodDeletion' })) === true,
+    createEvent: async (series: EventSeries) => void (await call({ method: 'createEvent', argument: series })),
+    patchEventSeries: async (series: EventSeries) => void (await call({ method: 'patchEventSeries', argument: series })),
+    patchPodAnnotations: async (annotations: PodAnnotations) => void (await call({ method: 'patchPodAnnotations', argument: annotations })),
     close: async () => {
       await worker.terminate();
     },

@@ -9,6 +9,7 @@ export interface WorkerSetup {
 }
 
 export type WorkerRequest =
+  | { readonly id: number; readonly method: 'readPodDeletion'; readonly argument?: undefined }
   | { readonly id: number; readonly method: 'createEvent' | 'patchEventSeries'; readonly argument: EventSeries }
   | { readonly id: number; readonly method: 'patchPodAnnotations'; readonly argument: PodAnnotations };
 
@@ -24,7 +25,8 @@ export interface SerializedError {
   readonly body?: string;
 }
 
-export type WorkerReply = { readonly id: number; readonly ok: true } | { readonly id: number; readonly ok: false; readonly error: SerializedError };
+/** `value` is what a read answered (readPodDeletion's boolean); absent for a write. */
+export type WorkerReply = { readonly id: number; readonly ok: true; readonly value?: boolean } | { readonly id: number; readonly ok: false; readonly error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };

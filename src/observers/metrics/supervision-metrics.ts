@@ -89,8 +89,8 @@ export function defineSupervisionMetrics(registry: Registry<PrometheusContentTyp
   for (const reason of RESTART_REASONS) restarts.inc({ reason }, 0);
   const exits = new Counter({
     name: `${METRIC_PREFIX}server_exits_total`,
-    help: 'Ends of a server process: by exit code (signal="") or by the signal that killed it (code="").',
-    labelNames: ['code', 'signal'],
+    help: 'Ends of a server process: by exit code (signal="") or by the signal that killed it (code=""), and whether podvisor stopped it (stopped_by).',
+    labelNames: ['code', 'signal', 'stopped_by'],
     registers,
   });
   const drain = new Histogram({
@@ -102,6 +102,23 @@ export function defineSupervisionMetrics(registry: Registry<PrometheusContentTyp
   });
   drain.zero({ outcome: 'drained' });
   drain.zero({ outcome: 'killed' });
+  const delay = new Histogram({
+    name: `${METRIC_PREFIX}shutdown_delay_seconds`,
+    help: 'The shutdown delay before the stop signal (PODVISOR_SHUTDOWN_DELAY_SECONDS), by outcome: elapsed in full, or cut short (SIGINT, podvisor ctl stop --now, the server ended).',
+    labelNames: ['outcome'],
+    buckets: [...DRAIN_BUCKETS_SECONDS],
+    registers,
+  });
+  delay.zero({ outcome: 'elapsed' });
+  delay.zero({ outcome: 'cut_short' });
+  const fatalLines = new Counter({
+    name: `${METRIC_PREFIX}fatal_lines_total`,
+    help: 'Fatal lines of the server (the error-log rule), by outcome: confirmed (the server ended or its health check failed) or not_confirmed (it served on).',
+    labelNames: ['outcome'],
+    registers,
+  });
+  fatalLines.inc({ outcome: 'confirmed' }, 0);
+  fatalLines.inc({ outcome: 'not_confirmed' }, 0);
   const logLines = new Counter({
     name: `${METRIC_PREFIX}log_lines_total`,
     help: "Lines of the server's output, by stream and classified level.",
@@ -130,7 +147,16 @@ export function defineSupervisionMetrics(registry: Registry<PrometheusContentTyp
         restarts.inc({ reason: event.reason });
         break;
       case 'server_exited':
-        exits.inc(exitLabels(event.exit));
+        exits.inc(exitLabels(event.exit, event.stoppedBy));
+        break;
+      case 'shutdown_delay_finished':
+        delay.observe({ outcome: event.outcome }, event.seconds);
+        break;
+      case 'fatal_confirmed':
+        fatalLines.inc({ outcome: 'confirmed' });
+        break;
+      case 'fatal_not_confirmed':
+        fatalLines.inc({ outcome: 'not_confirmed' });
         break;
       case 'drain_finished':
         drain.observe({ outcome: event.outcome }, event.seconds);

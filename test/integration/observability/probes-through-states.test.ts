@@ -65,7 +65,7 @@ describe('readiness, health and metrics through the states of a real podvisor', 
     assert.equal(sample(backoff, 'podvisor_server_up'), 0);
     assert.equal(sample(backoff, 'podvisor_restart_backoff_seconds'), 1.5);
     assert.equal(sample(backoff, 'podvisor_server_restarts_total{reason="exit_code"}'), 1);
-    assert.equal(sample(backoff, 'podvisor_server_exits_total{code="3",signal=""}'), 1);
+    assert.equal(sample(backoff, 'podvisor_server_exits_total{code="3",signal="",stopped_by="none"}'), 1);
 
     await eventually(async () => serversUp(podvisor) === 2 && (await stateOf(httpPort)) === 'starting', 'the second server in starting', 15000);
     await expectProbes(httpPort, 'starting', false);
@@ -98,7 +98,8 @@ describe('the HTTP port setting', () => {
       const error = await podvisor.waitForLog((line) => line.level === 50 && String(line.msg).includes(`port ${port} is already in use`));
       assert.equal(error.port, port);
       // The fixture ends with 0 on SIGTERM: it was asked to stop, not killed.
-      await podvisor.waitForLog(message('server ended (exit code 0)'));
+      // Asked to stop, not killed: it ends by its handler (exit 0) or, if it had none yet, of the stop signal.
+      await podvisor.waitForLog((line) => /^server ended \((exit code 0|signal SIGTERM), stopped by podvisor\)$/.test(line.msg));
       await podvisor.waitForLog(message('server drained', { outcome: 'drained' }));
       await podvisor.waitForLog(message('podvisor exiting', { exitStatus: 2 }));
     } finally {

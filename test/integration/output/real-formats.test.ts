@@ -6,6 +6,8 @@ import { join } from 'node:path';
 const PINO_SERVER = [NODE, join(FIXTURES, 'output-pino-server.ts')];
 const FATAL_REPORTED = message('the server reported a fatal error');
 const RESTARTED_FOR_LOG = message('restarting the server', { reason: 'fatal_log' });
+/** These servers neither listen nor exit: with no wait for confirmation the line alone restarts them (docs/output.md). */
+const LINE_ALONE = { PODVISOR_FATAL_CONFIRM_SECONDS: '0' };
 const STARTED = message('server started');
 
 describe('output: the error-log rule on real servers', () => {
@@ -15,7 +17,7 @@ describe('output: the error-log rule on real servers', () => {
   });
 
   it('a pino server: look-alikes in every format do not trigger; a pino fatal line restarts it with reason fatal_log', async () => {
-    const podvisor = startPodvisor({ command: PINO_SERVER });
+    const podvisor = startPodvisor({ command: PINO_SERVER, env: LINE_ALONE });
     running.push(podvisor);
     await podvisor.waitForLog(STARTED);
     await waitForOutput(podvisor, 'look-alikes done');
@@ -39,7 +41,7 @@ describe('output: the error-log rule on real servers', () => {
   });
 
   it('a burst of 200 fatal lines restarts the server once, not once per line', async () => {
-    const podvisor = startPodvisor({ command: PINO_SERVER });
+    const podvisor = startPodvisor({ command: PINO_SERVER, env: LINE_ALONE });
     running.push(podvisor);
     await podvisor.waitForLog(STARTED);
     await waitForOutput(podvisor, 'look-alikes done');
@@ -59,7 +61,7 @@ describe('output: the error-log rule on real servers', () => {
   });
 
   it('PODVISOR_RESTART_ON_LOG=error restarts on an error line; regex: on a matching line of any level', async () => {
-    const errorRule = startPodvisor({ command: ['sh', '-c', 'echo "level=info msg=ok"; sleep 0.2; echo "ERROR: disk full"; exec sleep 60'], env: { PODVISOR_RESTART_ON_LOG: 'error', PODVISOR_RESTART_DELAY_MS: '20000' } });
+    const errorRule = startPodvisor({ command: ['sh', '-c', 'echo "level=info msg=ok"; sleep 0.2; echo "ERROR: disk full"; exec sleep 60'], env: { ...LINE_ALONE, PODVISOR_RESTART_ON_LOG: 'error', PODVISOR_RESTART_DELAY_MS: '20000' } });
     running.push(errorRule);
     const reported = await errorRule.waitForLog(FATAL_REPORTED);
     assert.equal(reported.line, 'ERROR: disk full');
@@ -67,7 +69,7 @@ describe('output: the error-log rule on real servers', () => {
     errorRule.signal('SIGTERM');
     assert.equal(await errorRule.exited(), 0);
 
-    const regexRule = startPodvisor({ command: ['sh', '-c', 'echo "INFO fine"; echo "java.lang.OutOfMemoryError: Java heap space" >&2; exec sleep 60'], env: { PODVISOR_RESTART_ON_LOG: 'regex:OutOfMemoryError', PODVISOR_RESTART_DELAY_MS: '20000' } });
+    const regexRule = startPodvisor({ command: ['sh', '-c', 'echo "INFO fine"; echo "java.lang.OutOfMemoryError: Java heap space" >&2; exec sleep 60'], env: { ...LINE_ALONE, PODVISOR_RESTART_ON_LOG: 'regex:OutOfMemoryError', PODVISOR_RESTART_DELAY_MS: '20000' } });
     running.push(regexRule);
     const matched = await regexRule.waitForLog(FATAL_REPORTED);
     assert.equal(matched.stream, 'stderr');

@@ -110,7 +110,7 @@ test('SIGINT restarts the server in place after its sessions drained; new stream
     assert.equal(await stream.ended, 'complete');
     assert.equal(lastFrame(stream)['final'], true);
   }
-  assert.ok(podvisor.logs.some((line) => line.msg === 'server ended (exit code 254)'));
+  assert.ok(podvisor.logs.some((line) => line.msg === 'server ended (exit code 254, stopped by podvisor)'));
   await podvisor.waitForLogs(message('server started'), 2);
   await eventually(async () => {
     try {
@@ -139,7 +139,7 @@ test('Ctrl-C twice: a second SIGINT during the SIGINT drain quits, and podvisor 
   const status = await podvisor.exited(15_000);
   stalled.destroy();
   assert.equal(status, 0);
-  assert.ok(podvisor.logs.some((line) => line.msg === 'server ended (exit code 0)'), 'the kit turned its 254 into 0 on the SIGTERM');
+  assert.ok(podvisor.logs.some((line) => line.msg === 'server ended (exit code 0, stopped by podvisor)'), 'the kit turned its 254 into 0 on the SIGTERM');
   assert.ok(!podvisor.logs.some(message('restarting the server')));
 });
 

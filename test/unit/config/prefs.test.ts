@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, constants, mkdtempSync, openSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
-import { parsePrefs, readPrefs } from '../../../src/config/prefs.ts';
+import { after, describe, it } from 'node:test';
+import { parsePrefs, PREFS_MAX_BYTES, readPrefs, type PrefsResult } from '../../../src/config/prefs.ts';
 
 describe('parsePrefs', () => {
   it('reads JSON and YAML', () => {
@@ -39,5 +42,77 @@ describe('readPrefs', () => {
     const path = join(dir, 'prefs.json');
     writeFileSync(path, '{"autoRestart": false}');
     assert.deepEqual(await readPrefs(path), { ok: true, prefs: { autoRestart: false } });
+  });
+});
+
+describe('readPrefs: only a regular file, at most 64 KiB, and never a read that blocks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podvisor-prefs-kinds-'));
+  const fifo = join(dir, 'fifo.yaml');
+  execFileSync('mkfifo', [fifo]);
+  after(() => {
+    // Should a read still wait on the FIFO, a writer that comes and goes lets it end so the file can exit.
+    try {
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      // No reader waiting: nothing to release.
+    }
+  });
+
+  /** readPrefs, or a failure after 3 s: a read that blocks must fail the test, not hang it. */
+  const readWithin = (path: string): Promise<PrefsResult> =>
+    Promise.race([readPrefs(path), new Promise<PrefsResult>((resolve) => setTimeout(() => resolve({ ok: false, message: 'the read blocked for 3 s' }), 3000).unref())]);
+
+  const refused: Array<[string, () => string, RegExp]> = [
+    ['a FIFO (no writer)', () => fifo, /prefs file .*fifo\.yaml is a FIFO \(named pipe\), not a regular file/],
+    ['a symbolic link to /dev/zero', () => {
+      const path = join(dir, 'zero.yaml');
+      symlinkSync('/dev/zero', path);
+      return path;
+    }, /prefs file .*zero\.yaml is a device, not a regular file/],
+    ['/dev/zero itself', () => '/dev/zero', /prefs file \/dev\/zero is a device/],
+    ['a 1 GB file (sparse)', () => {
+      const path = join(dir, 'huge.yaml');
+      writeFileSync(path, '');
+      truncateSync(path, 1024 * 1024 * 1024);
+      return path;
+    }, /prefs file .*huge\.yaml is larger than 65536 bytes/],
+    ['a file one byte over 64 KiB', () => {
+      const path = join(dir, 'over.yaml');
+      writeFileSync(path, `autoRestart: true\n#${'x'.repeat(PREFS_MAX_BYTES - 'autoRestart: true\n#'.length)}\n`);
+      return path;
+    }, /is larger than 65536 bytes/],
+    ['a loop of symbolic links', () => {
+      const path = join(dir, 'loop.yaml');
+      symlinkSync(path, path);
+      return path;
+    }, /is a loop of symbolic links/],
+  ];
+  for (const [name, make, expected] of refused) {
+    it(`refuses ${name}, naming the path`, async () => {
+      const result = await readWithin(make());
+      assert.equal(result.ok, false);
+      assert.match(result.ok ? '' : result.message, expected);
+    });
+  }
+
+  it('refuses a Unix socket, naming the path', async () => {
+    const path = join(dir, 'socket.yaml');
+    const server = createServer().listen(path);
+    await once(server, 'listening');
+    try {
+      const result = await readWithin(path);
+      assert.match(result.ok ? '' : result.message, /prefs file .*socket\.yaml is (a socket|a socket or a device)/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('reads a file of exactly 64 KiB, and a regular file through a symbolic link (as a ConfigMap mounts it)', async () => {
+    const path = join(dir, 'full.yaml');
+    writeFileSync(path, `autoRestart: false\n#${'x'.repeat(PREFS_MAX_BYTES - 'autoRestart: false\n#'.length - 1)}\n`);
+    assert.deepEqual(await readWithin(path), { ok: true, prefs: { autoRestart: false } });
+    const link = join(dir, 'link.yaml');
+    symlinkSync(path, link);
+    assert.deepEqual(await readWithin(link), { ok: true, prefs: { autoRestart: false } });
   });
 });

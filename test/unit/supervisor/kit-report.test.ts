@@ -12,7 +12,7 @@ describe('decideKitReport: what each kit message changes', () => {
   const rows: Array<[string, KitMessage, KitReportSituation, KitReportDecision]> = [
     ['hello: the kit owns the state from now on', { podvisor: 1, type: 'hello', state: 'starting', pid: 7 }, serving, { kitAttached: true, stateInput: { type: 'kit_attached', state: 'starting' } }],
     ['hello after a stop was asked: attached, the state stays shutting_down', { podvisor: 1, type: 'hello', state: 'starting', pid: 7 }, stopping, { kitAttached: true }],
-    ['running: the state, and a SIGINT restart is over', state('running'), serving, { stateInput: { type: 'kit_reported', state: 'running' }, serverRunning: true }],
+    ['running: the state', state('running'), serving, { stateInput: { type: 'kit_reported', state: 'running' } }],
     ['idle: the state', state('idle'), serving, { stateInput: { type: 'kit_reported', state: 'idle' } }],
     ['refusing_connections: the state', state('refusing_connections'), serving, { stateInput: { type: 'kit_reported', state: 'refusing_connections' } }],
     ['shutting_down on its own: the state, and the deadline holds it', state('shutting_down'), serving, { stateInput: { type: 'kit_reported', state: 'shutting_down' }, armDeadline: true }],

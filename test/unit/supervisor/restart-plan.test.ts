@@ -146,15 +146,42 @@ describe('planAfterExit: exit, give up, or restart after which delay', () => {
   });
 });
 
-describe('restartCause: what a restart is logged and recorded with', () => {
-  const rows: Array<[string, ExitFacts['stopCause'], ServerExit, string | undefined, string]> = [
-    ['the server ended on its own', undefined, code(3), undefined, 'exit code 3'],
-    ['it was killed', undefined, killed('SIGSEGV'), undefined, 'signal SIGSEGV'],
-    ['SIGINT: just the exit', { kind: 'restart', reason: 'sigint' }, code(254), undefined, 'exit code 254'],
-    ['a readiness timeout', { kind: 'restart', reason: 'readiness_timeout' }, killed('SIGTERM'), undefined, 'readiness_timeout (signal SIGTERM)'],
-    ['a fatal line, quoted', { kind: 'restart', reason: 'fatal_log' }, code(1), 'FATAL: out of disk', 'fatal_log (exit code 1): FATAL: out of disk'],
+describe('restartCause: what a restart is logged and recorded with, saying whose doing the end was', () => {
+  const rows: Array<[string, Partial<ExitFacts>, ServerExit, string | undefined, string]> = [
+    ['the server ended on its own', {}, code(3), undefined, 'exit code 3'],
+    ['it was killed by someone else', {}, killed('SIGSEGV'), undefined, 'signal SIGSEGV'],
+    ['SIGINT: the end, podvisor\'s doing', { stopCause: { kind: 'restart', reason: 'sigint' }, signalsSent: ['SIGINT'] }, code(254), undefined, "exit code 254, after podvisor's SIGINT"],
+    ['a readiness timeout', { stopCause: { kind: 'restart', reason: 'readiness_timeout' }, signalsSent: ['SIGTERM'] }, killed('SIGTERM'), undefined, 'readiness_timeout (signal SIGTERM, sent by podvisor)'],
+    ['a confirmed fatal line, stopped by podvisor', { stopCause: { kind: 'restart', reason: 'fatal_log' }, signalsSent: ['SIGTERM'] }, killed('SIGTERM'), 'FATAL: out of disk', 'fatal_log (signal SIGTERM, sent by podvisor): FATAL: out of disk'],
+    ['a fatal line confirmed by the server\'s own exit', { fatalLinePending: true }, code(1), 'FATAL: out of disk', 'fatal_log (exit code 1): FATAL: out of disk'],
+    ['killed at the drain deadline', { stopCause: { kind: 'restart', reason: 'fatal_log' }, signalsSent: ['SIGTERM'], killedAtDeadline: true }, killed('SIGKILL'), undefined, 'fatal_log (signal SIGKILL, at the drain deadline)'],
   ];
-  for (const [name, stopCause, exit, line, expected] of rows) it(name, () => assert.equal(restartCause({ exit, stopCause }, line), expected));
+  for (const [name, extra, exit, line, expected] of rows) it(name, () => assert.equal(restartCause({ ...facts(exit), ...extra }, line), expected));
+});
+
+describe('decideAfterExit: a shutdown ends as SIGTERM alone would, whatever came before', () => {
+  const shutdown = { kind: 'shutdown', signal: 'SIGTERM' } as const;
+  it('SIGINT then SIGTERM, the server answers the SIGINT with 254: exit 0', () => {
+    assert.deepEqual(decideAfterExit(facts(code(254), { stopCause: shutdown, signalsSent: ['SIGINT', 'SIGTERM'] })), { action: 'exit', status: 0 });
+  });
+  it('SIGINT then SIGTERM, the server dies of the SIGINT: exit 0', () => {
+    assert.deepEqual(decideAfterExit(facts(killed('SIGINT'), { stopCause: shutdown, signalsSent: ['SIGINT', 'SIGTERM'] })), { action: 'exit', status: 0 });
+  });
+  it('254 without a SIGINT from podvisor is the server\'s own status', () => {
+    assert.deepEqual(decideAfterExit(facts(code(254), { stopCause: shutdown, signalsSent: ['SIGTERM'] })), { action: 'exit', status: 254 });
+  });
+  it('PODVISOR_STOP_SIGNAL=SIGQUIT: dying of SIGQUIT is clean', () => {
+    assert.deepEqual(decideAfterExit(facts(killed('SIGQUIT'), { stopCause: { kind: 'shutdown', signal: 'SIGQUIT' }, signalsSent: ['SIGQUIT'] })), { action: 'exit', status: 0 });
+  });
+  it('a server that ends during the shutdown delay (nothing sent): its own status', () => {
+    assert.deepEqual(decideAfterExit(facts(code(3), { stopCause: shutdown, signalsSent: [] })), { action: 'exit', status: 3 });
+    assert.deepEqual(decideAfterExit(facts(code(0), { stopCause: shutdown, signalsSent: [] })), { action: 'exit', status: 0 });
+  });
+  it('a fatal line pending when the server exits on its own: restarted with reason fatal_log (unless 0 or 255)', () => {
+    assert.deepEqual(decideAfterExit(facts(code(1), { fatalLinePending: true })), { action: 'restart', reason: 'fatal_log' });
+    assert.deepEqual(decideAfterExit(facts(code(0), { fatalLinePending: true })), { action: 'exit', status: 0 });
+    assert.deepEqual(decideAfterExit(facts(code(255), { fatalLinePending: true })), { action: 'exit', status: 255 });
+  });
 });
 
 describe('planAfterBackoff: autoRestart is asked again when the back-off ends', () => {

@@ -1,35 +1,46 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideSignal, HANDLED_SIGNALS, type SignalAction, type SignalSituation } from '../../../src/supervisor/signal-decision.ts';
+import { decideSignal, HANDLED_SIGNALS, SECOND_SIGINT_WINDOW_MS, stopSignalFor, type SignalAction, type SignalSituation } from '../../../src/supervisor/signal-decision.ts';
 
-const running: SignalSituation = { shuttingDown: false, sigintRestartUnderWay: false, server: 'running' };
+const NOW = 1_000_000;
+const running: SignalSituation = { shutdown: 'none', server: 'running', lastSigintAt: undefined, now: NOW, delayApplies: false, stopSignal: undefined, sighup: 'forward' };
 const stopping: SignalSituation = { ...running, server: 'asked_to_stop' };
 const noServer: SignalSituation = { ...running, server: 'none' };
-const shuttingDown: SignalSituation = { ...running, shuttingDown: true, server: 'asked_to_stop' };
-const sigintUnderWay: SignalSituation = { ...running, sigintRestartUnderWay: true };
+const shuttingDown: SignalSituation = { ...running, shutdown: 'stopping', server: 'asked_to_stop' };
+const delaying: SignalSituation = { ...running, shutdown: 'delaying', server: 'asked_to_stop' };
+const withDelay: SignalSituation = { ...running, delayApplies: true };
+const sigintJustNow: SignalSituation = { ...stopping, lastSigintAt: NOW - 100 };
+const sigintLongAgo: SignalSituation = { ...running, lastSigintAt: NOW - SECOND_SIGINT_WINDOW_MS };
 
-const shutdownWith = (signal: NodeJS.Signals): readonly SignalAction[] => [
-  { kind: 'stop_server', signal, cause: { kind: 'shutdown', signal } },
-  { kind: 'begin_shutdown', signal },
-];
+const shutdownNow = (received: NodeJS.Signals, stopSignal: NodeJS.Signals = received === 'SIGQUIT' ? 'SIGQUIT' : 'SIGTERM'): readonly SignalAction[] => [{ kind: 'shutdown', received, stopSignal, delay: false }];
+const sigintRestart: readonly SignalAction[] = [{ kind: 'remember_sigint' }, { kind: 'stop_server', signal: 'SIGINT', cause: { kind: 'restart', reason: 'sigint' } }];
 
 describe('decideSignal: what each signal means in each situation', () => {
   const rows: Array<[string, NodeJS.Signals, SignalSituation, readonly SignalAction[]]> = [
-    ['SIGTERM with a server: stop it with SIGTERM (first), then announce the shutdown', 'SIGTERM', running, shutdownWith('SIGTERM')],
-    ['SIGQUIT with a server: stop it with SIGQUIT', 'SIGQUIT', running, shutdownWith('SIGQUIT')],
-    ['SIGTERM while a restart stop is under way: the shutdown replaces it', 'SIGTERM', stopping, shutdownWith('SIGTERM')],
-    ['SIGTERM with no server (back-off): end supervision', 'SIGTERM', noServer, [{ kind: 'begin_shutdown', signal: 'SIGTERM' }, { kind: 'end_backoff', then: 'end' }]],
+    ['SIGTERM with a server: stop it with SIGTERM now', 'SIGTERM', running, shutdownNow('SIGTERM')],
+    ['SIGQUIT with a server: stop it with SIGQUIT (PODVISOR_STOP_SIGNAL not set)', 'SIGQUIT', running, shutdownNow('SIGQUIT')],
+    ['SIGTERM with PODVISOR_STOP_SIGNAL=SIGQUIT: the server gets SIGQUIT', 'SIGTERM', { ...running, stopSignal: 'SIGQUIT' }, shutdownNow('SIGTERM', 'SIGQUIT')],
+    ['SIGQUIT with PODVISOR_STOP_SIGNAL=SIGTERM: the server gets SIGTERM', 'SIGQUIT', { ...running, stopSignal: 'SIGTERM' }, shutdownNow('SIGQUIT', 'SIGTERM')],
+    ['SIGTERM when the delay applies: the server serves on for the delay', 'SIGTERM', withDelay, [{ kind: 'shutdown', received: 'SIGTERM', stopSignal: 'SIGTERM', delay: true }]],
+    ['SIGTERM while a restart stop is under way: the shutdown replaces it, no delay', 'SIGTERM', { ...stopping, delayApplies: true }, shutdownNow('SIGTERM')],
+    ['SIGTERM with no server (back-off): end supervision', 'SIGTERM', noServer, [...shutdownNow('SIGTERM'), { kind: 'end_backoff', then: 'end' }]],
     ['a repeat SIGTERM is ignored: it does not restart the wait', 'SIGTERM', shuttingDown, []],
+    ['a second SIGTERM during the delay does not shorten it', 'SIGTERM', delaying, []],
     ['a SIGQUIT during shutdown is ignored too', 'SIGQUIT', shuttingDown, []],
-    ['SIGINT with a running server: restart it in place with SIGINT', 'SIGINT', running, [{ kind: 'mark_sigint_restart' }, { kind: 'stop_server', signal: 'SIGINT', cause: { kind: 'restart', reason: 'sigint' } }]],
-    ['SIGINT while the server is already stopping for a restart: only remembered', 'SIGINT', stopping, [{ kind: 'mark_sigint_restart' }]],
-    ['SIGINT during back-off: start the next server at once', 'SIGINT', noServer, [{ kind: 'mark_sigint_restart' }, { kind: 'end_backoff', then: 'start_now' }]],
-    ['a second SIGINT while the first one\'s restart is under way: shut down as SIGTERM does', 'SIGINT', sigintUnderWay, shutdownWith('SIGTERM')],
-    ['SIGINT during shutdown: ignored', 'SIGINT', shuttingDown, []],
+    ['SIGINT with a running server: restart it in place with SIGINT', 'SIGINT', running, sigintRestart],
+    ['SIGINT while the server is already stopping for a restart: only remembered', 'SIGINT', stopping, [{ kind: 'remember_sigint' }]],
+    ['SIGINT during back-off: start the next server at once', 'SIGINT', noServer, [{ kind: 'remember_sigint' }, { kind: 'end_backoff', then: 'start_now' }]],
+    ['a second SIGINT within 3 s: shut down (no delay), named SIGINT', 'SIGINT', sigintJustNow, shutdownNow('SIGINT')],
+    ['a second SIGINT within 3 s even after the new server is running', 'SIGINT', { ...running, lastSigintAt: NOW - 2900, delayApplies: true }, shutdownNow('SIGINT')],
+    ['a second SIGINT within 3 s during back-off: end supervision', 'SIGINT', { ...noServer, lastSigintAt: NOW - 10 }, [...shutdownNow('SIGINT'), { kind: 'end_backoff', then: 'end' }]],
+    ['a SIGINT 3 s or more after the last: another restart', 'SIGINT', sigintLongAgo, sigintRestart],
+    ['SIGINT during the shutdown delay: stop now (Ctrl-C, or podvisor ctl stop --now)', 'SIGINT', delaying, [{ kind: 'end_delay' }]],
+    ['SIGINT once the stop signal went out: ignored', 'SIGINT', shuttingDown, []],
     ['SIGHUP: re-read the prefs and forward it', 'SIGHUP', running, [{ kind: 'reload_prefs' }, { kind: 'forward', signal: 'SIGHUP' }]],
+    ['SIGHUP with PODVISOR_SIGHUP=reload: re-read the prefs only', 'SIGHUP', { ...running, sighup: 'reload' }, [{ kind: 'reload_prefs' }]],
     ['SIGHUP with no server: re-read the prefs only', 'SIGHUP', noServer, [{ kind: 'reload_prefs' }]],
     ['SIGUSR1: forwarded', 'SIGUSR1', running, [{ kind: 'forward', signal: 'SIGUSR1' }]],
-    ['SIGUSR2: forwarded', 'SIGUSR2', stopping, [{ kind: 'forward', signal: 'SIGUSR2' }]],
+    ['SIGUSR2: forwarded, even while stopping', 'SIGUSR2', stopping, [{ kind: 'forward', signal: 'SIGUSR2' }]],
     ['SIGWINCH: forwarded', 'SIGWINCH', running, [{ kind: 'forward', signal: 'SIGWINCH' }]],
     ['SIGUSR1 with no server: nothing to forward to', 'SIGUSR1', noServer, []],
     ['SIGPIPE: ignored', 'SIGPIPE', running, []],
@@ -40,5 +51,12 @@ describe('decideSignal: what each signal means in each situation', () => {
   it('every handled signal has a row above', () => {
     const covered = new Set(rows.map(([, signal]) => signal));
     for (const signal of HANDLED_SIGNALS) assert.ok(covered.has(signal), signal);
+  });
+
+  it('the stop signal: the setting, else SIGQUIT for SIGQUIT and SIGTERM for the rest', () => {
+    assert.equal(stopSignalFor('SIGTERM', undefined), 'SIGTERM');
+    assert.equal(stopSignalFor('SIGINT', undefined), 'SIGTERM');
+    assert.equal(stopSignalFor('SIGQUIT', undefined), 'SIGQUIT');
+    assert.equal(stopSignalFor('SIGTERM', 'SIGQUIT'), 'SIGQUIT');
   });
 });

@@ -14,7 +14,8 @@ import { FIXTURES, NODE } from '../../helpers/podvisor-process.ts';
  * of it must not win the race (reason fatal_log, and a SIGTERM that turns the kit's exit 254 into 0).
  */
 async function fatalLineThenMaybeReport(kitDelayMs: number | undefined): Promise<{ events: SupervisionEvent[] }> {
-  const loaded = loadSettings({ PODVISOR_HTTP_PORT: '0', PODVISOR_RESTART_DELAY_MS: '10', PODVISOR_KUBERNETES: 'off' }, {});
+  // PODVISOR_FATAL_CONFIRM_SECONDS=0: the line alone confirms, so that this is about the kit's grace only.
+  const loaded = loadSettings({ PODVISOR_HTTP_PORT: '0', PODVISOR_RESTART_DELAY_MS: '10', PODVISOR_KUBERNETES: 'off', PODVISOR_FATAL_CONFIRM_SECONDS: '0' }, {});
   assert.ok(loaded.ok);
   const supervision = new Supervision();
   const events: SupervisionEvent[] = [];

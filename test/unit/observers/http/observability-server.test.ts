@@ -49,8 +49,8 @@ describe('the HTTP port', () => {
 
   before(async () => {
     metrics = createMetrics(supervision);
-    const limits = { ...HTTP_LIMITS, headersTimeoutMs: 400, requestTimeoutMs: 800, timeoutCheckIntervalMs: 100, maxConnections: 4 };
-    const listening = await listenObservability({ host: '127.0.0.1', port: 0, supervision, metrics, version: '9.9.9', limits });
+    const limits = { ...HTTP_LIMITS, headersTimeoutMs: 400, sweepIntervalMs: 100, maxConnections: 4 };
+    const listening = await listenObservability({ host: '127.0.0.1', port: 0, snapshot: () => supervision.snapshot, metrics, version: '9.9.9', limits });
     assert.ok(listening.ok);
     server = listening.server;
     supervision.update({ pid: 1234, serverStartedAt: Date.now() });
@@ -104,7 +104,7 @@ describe('the HTTP port', () => {
   });
 
   it('answers oversized headers with 431', async () => {
-    const answer = await ask(server.port, '/metrics', { headers: { 'X-Padding': 'x'.repeat(HTTP_LIMITS.maxHeaderSize + 100) } });
+    const answer = await ask(server.port, '/metrics', { headers: { 'X-Padding': 'x'.repeat(HTTP_LIMITS.maxHeadBytes + 100) } });
     assert.equal(answer.status, 431);
   });
 
@@ -115,14 +115,82 @@ describe('the HTTP port', () => {
     assert.ok((await closedWithin(socket)) < 5000);
   });
 
-  it('refuses connections beyond the maximum, and serves again once they are gone', async () => {
-    const held = await Promise.all([0, 1, 2, 3, 4].map(() => rawConnection(server.port)));
-    // Four may stay open; the server closes one of the five at once (whichever it counted fifth).
-    const firstClosed = await Promise.race([...held.map((socket) => closedWithin(socket)), new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 3000))]);
-    assert.ok(firstClosed < 2000, 'a connection beyond the maximum is closed at once');
-    for (const socket of held) socket.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  it('at the maximum, a new connection is served: the one that made no progress for the longest is closed for it', async () => {
+    const held: Socket[] = [];
+    for (let index = 0; index < 4; index++) {
+      held.push(await rawConnection(server.port));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const firstClosed = closedWithin(held[0] as Socket);
+    // Four are held (the maximum here); a probe still gets its answer, and the oldest silent one makes room.
     assert.equal((await ask(server.port, '/healthz')).status, 200);
+    // (The head timeout here is 400 ms: look before it cuts the others off.)
+    assert.equal(held[3]?.closed, false, 'the newest silent connection is still open');
+    assert.ok((await firstClosed) < 2000, 'the oldest silent connection was closed');
+    for (const socket of held) socket.destroy();
+  });
+
+  it('answers pipelined requests one at a time, reading the next only once an answer is taken', async () => {
+    const socket = await rawConnection(server.port);
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\nHEAD /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    let text = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+    await once(socket, 'end');
+    assert.equal(text.match(/^HTTP\/1\.1 200 OK\r\n/gm)?.length, 3, text);
+    assert.match(text, /Connection: close\r\n/);
+    socket.destroy();
+  });
+
+  it('a request with a body is answered and the connection closed; the body is never read', async () => {
+    const socket = await rawConnection(server.port);
+    socket.write(`POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n${'x'.repeat(1000)}`);
+    let text = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+    socket.on('error', () => {});
+    await once(socket, 'end');
+    assert.match(text, /^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    assert.match(text, /Allow: GET, HEAD\r\n/);
+    assert.match(text, /Connection: close\r\n/);
+    socket.destroy();
+  });
+
+  it('answers a malformed head with 400 and closes', async () => {
+    for (const head of ['GARBAGE\r\n\r\n', 'GET /healthz HTTP/1.1\r\n\r\n', 'GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n', 'GET /healthz HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n']) {
+      const socket = await rawConnection(server.port);
+      socket.write(head);
+      let text = '';
+      socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+      await once(socket, 'end');
+      assert.match(text, /^HTTP\/1\.1 400 Bad Request\r\n/, JSON.stringify(head));
+      socket.destroy();
+    }
+  });
+});
+
+describe('the answer budget', () => {
+  it('answers beyond the budget wait their turn, probes before the rest', async () => {
+    const supervision = new Supervision();
+    const metrics = createMetrics(supervision);
+    const limits = { ...HTTP_LIMITS, answersPerSecond: 4, answersBurst: 1 };
+    const listening = await listenObservability({ host: '127.0.0.1', port: 0, snapshot: () => supervision.snapshot, metrics, version: '0', limits });
+    assert.ok(listening.ok);
+    const port = listening.server.port;
+    try {
+      const order: string[] = [];
+      const asked = (path: string): Promise<void> => ask(port, path).then((answer) => void order.push(`${path} ${answer.status}`));
+      // The burst (1) goes to the first; the others wait ¼ s each, the probe ahead of the two scrapes asked before it.
+      const first = asked('/status');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const scrapes = [asked('/metrics'), asked('/metrics')];
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const started = performance.now();
+      await Promise.all([first, ...scrapes, asked('/healthz')]);
+      assert.deepEqual(order, ['/status 200', '/healthz 200', '/metrics 200', '/metrics 200']);
+      assert.ok(performance.now() - started >= 400, 'three answers beyond the burst took about three quarters of a second');
+    } finally {
+      await listening.server.close();
+      metrics.stop();
+    }
   });
 });
 
@@ -133,7 +201,7 @@ describe('binding the HTTP port', () => {
     const port = (occupant.address() as { port: number }).port;
     const metrics = createMetrics(new Supervision());
     try {
-      const result = await listenObservability({ host: '127.0.0.1', port, supervision: new Supervision(), metrics, version: '0' });
+      const result = await listenObservability({ host: '127.0.0.1', port, snapshot: () => new Supervision().snapshot, metrics, version: '0' });
       assert.equal(result.ok, false);
       if (result.ok) return;
       assert.equal(result.code, 'EADDRINUSE');
@@ -147,7 +215,7 @@ describe('binding the HTTP port', () => {
 
   it('closes kept-alive connections when it closes', async () => {
     const metrics = createMetrics(new Supervision());
-    const listening = await listenObservability({ host: '127.0.0.1', port: 0, supervision: new Supervision(), metrics, version: '0' });
+    const listening = await listenObservability({ host: '127.0.0.1', port: 0, snapshot: () => new Supervision().snapshot, metrics, version: '0' });
     assert.ok(listening.ok);
     const socket = await rawConnection(listening.server.port);
     socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');

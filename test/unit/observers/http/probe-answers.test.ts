@@ -12,6 +12,8 @@ const base: SupervisionSnapshot = {
   serverStartedAt: 1000,
   backoffMs: 0,
   sessions: undefined,
+  fatalLinePending: false,
+  serverSuspended: false,
   supervisorStartedAt: 500,
 };
 
@@ -49,6 +51,8 @@ describe('statusDocument', () => {
       lastExit: { code: 254, signal: null, description: 'exit code 254' },
       uptimeSeconds: 3,
       supervisorUptimeSeconds: 3.5,
+      fatalLinePending: false,
+      suspended: false,
       backoffSeconds: 0,
       sessions: 3,
       version: '1.2.3',

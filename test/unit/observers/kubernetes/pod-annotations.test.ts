@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { annotationPatch, podAnnotations } from '../../../../src/observers/kubernetes/pod-annotations.ts';
 import type { SupervisionSnapshot } from '../../../../src/supervisor/supervision.ts';
 
-const SNAPSHOT: SupervisionSnapshot = { state: 'running', pid: 10, restarts: 0, lastExit: undefined, serverStartedAt: 0, backoffMs: 0, sessions: undefined, supervisorStartedAt: 0 };
+const SNAPSHOT: SupervisionSnapshot = { state: 'running', pid: 10, restarts: 0, lastExit: undefined, serverStartedAt: 0, backoffMs: 0, sessions: undefined, fatalLinePending: false, serverSuspended: false, supervisorStartedAt: 0 };
 
 test('the annotations mirror the state, the restart count and the last exit', () => {
   assert.deepEqual(podAnnotations(SNAPSHOT), { 'podvisor.io/state': 'running', 'podvisor.io/restarts': '0', 'podvisor.io/last-exit': 'none' });

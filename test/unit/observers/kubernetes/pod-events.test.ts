@@ -17,7 +17,7 @@ test('each supervision event that matters becomes its Event', () => {
       ['Warning ServerRestarting RestartAfterFatalLog: Restarting the server after fatal_log (signal SIGTERM)', 'Warning BackOff Wait: Back-off restarting the crashing server: each restart waits longer while it keeps crashing'],
     ],
     [{ type: 'fatal_reported', source: 'log', line: 'FATAL: disk full', stream: 'stderr' }, ['Warning FatalError Stop: The server reported a fatal error on stderr: FATAL: disk full']],
-    [{ type: 'fatal_reported', source: 'kit', line: 'cannot bind' }, ['Warning FatalError Stop: The server reported a fatal error over IPC: cannot bind']],
+    [{ type: 'fatal_reported', source: 'kit', line: 'cannot bind' }, ['Warning FatalError Stop: The server reported a fatal error over the kit channel: cannot bind']],
     [{ type: 'gave_up', restarts: 10, intervalMs: 300000, exitStatus: 1 }, ['Warning GaveUp Exit: Start limit reached: more than 10 restarts within 300000 ms; podvisor exits 1']],
     [{ type: 'shutdown_started', signal: 'SIGTERM' }, ['Normal ShuttingDown Stop: SIGTERM received: draining the server (at most 5 s)']],
     [{ type: 'drain_finished', outcome: 'killed', seconds: 6.02 }, ['Warning DrainTimedOut Kill: The server did not end within the drain deadline: its process group was killed after 6.0 s']],

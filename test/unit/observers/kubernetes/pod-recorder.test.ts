@@ -13,10 +13,10 @@ import type { SupervisionSnapshot } from '../../../../src/supervisor/supervision
 
 const TUNING: RecorderTuning = { bucket: { burst: 25, refillMs: 10_000 }, seriesBucket: { burst: 25, refillMs: 10_000 }, seriesPatchIntervalMs: 30, annotationIntervalMs: 30, queueLimit: 100, attempts: 2, retryBaseMs: 5, timeoutMs: 200 };
 const TARGET = { name: 'web-0', namespace: 'prod', uid: 'u1', apiServerUrl: 'https://127.0.0.1:1', tokenFile: '/t', caFile: '/c' };
-const SNAPSHOT: SupervisionSnapshot = { state: 'running', pid: 5, restarts: 0, lastExit: undefined, serverStartedAt: 0, backoffMs: 0, sessions: undefined, supervisorStartedAt: 0 };
+const SNAPSHOT: SupervisionSnapshot = { state: 'running', pid: 5, restarts: 0, lastExit: undefined, serverStartedAt: 0, backoffMs: 0, sessions: undefined, fatalLinePending: false, serverSuspended: false, supervisorStartedAt: 0 };
 const SPAWNED: SupervisionEvent = { type: 'server_spawned', pid: 5, command: ['server'] };
 
-class RecordingApi implements PodApi {
+class RecordingApi implements Omit<PodApi, 'readPodDeletion'> {
   readonly calls: string[] = [];
   fail: ((call: string) => unknown) | undefined;
   hang = false;
@@ -134,7 +134,7 @@ test('a 403 is one warning that names the RBAC podvisor needs', async () => {
   await until(() => reports.length === 2, 'two outcomes');
   const warnings = logs.filter((line) => line.level >= 40);
   assert.equal(warnings.length, 1);
-  assert.match(warnings[0]?.msg ?? '', /events\.k8s\.io events \(create, patch\) and pods \(patch\)/);
+  assert.match(warnings[0]?.msg ?? '', /events\.k8s\.io events \(create, patch\) and pods \(get, patch\)/);
   await recorder.close(100);
 });
 

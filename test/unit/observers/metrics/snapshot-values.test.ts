@@ -49,10 +49,11 @@ describe('snapshotValues', () => {
 
 describe('exitLabels', () => {
   it('labels an exit code with an empty signal', () => {
-    assert.deepEqual(exitLabels({ code: 3, signal: null }), { code: '3', signal: '' });
-    assert.deepEqual(exitLabels({ code: 0, signal: null }), { code: '0', signal: '' });
+    assert.deepEqual(exitLabels({ code: 3, signal: null }, undefined), { code: '3', signal: '', stopped_by: 'none' });
+    assert.deepEqual(exitLabels({ code: 0, signal: null }, 'podvisor'), { code: '0', signal: '', stopped_by: 'podvisor' });
   });
-  it('labels a death by signal with an empty code', () => {
-    assert.deepEqual(exitLabels({ code: null, signal: 'SIGKILL' }), { code: '', signal: 'SIGKILL' });
+  it('labels a death by signal with an empty code, and says whose signal it was', () => {
+    assert.deepEqual(exitLabels({ code: null, signal: 'SIGKILL' }, undefined), { code: '', signal: 'SIGKILL', stopped_by: 'none' });
+    assert.deepEqual(exitLabels({ code: null, signal: 'SIGTERM' }, 'podvisor'), { code: '', signal: 'SIGTERM', stopped_by: 'podvisor' });
   });
 });

@@ -101,8 +101,8 @@ describe('podvisor metrics', () => {
       assert.equal(restarts.get('podvisor_server_restarts_total{reason="signal"}'), 1);
       assert.equal(restarts.get('podvisor_server_restarts_total{reason="sigint"}'), 0);
       const exits = samples(body, 'podvisor_server_exits_total{');
-      assert.equal(exits.get('podvisor_server_exits_total{code="3",signal=""}'), 2);
-      assert.equal(exits.get('podvisor_server_exits_total{code="",signal="SIGKILL"}'), 1);
+      assert.equal(exits.get('podvisor_server_exits_total{code="3",signal="",stopped_by="none"}'), 2);
+      assert.equal(exits.get('podvisor_server_exits_total{code="",signal="SIGKILL",stopped_by="none"}'), 1);
       assert.equal(samples(body, 'podvisor_shutdown_drain_seconds_count').get('podvisor_shutdown_drain_seconds_count{outcome="drained"}'), 1);
       assert.equal(samples(body, 'podvisor_shutdown_drain_seconds_count').get('podvisor_shutdown_drain_seconds_count{outcome="killed"}'), 1);
       assert.equal(samples(body, 'podvisor_shutdown_drain_seconds_bucket').get('podvisor_shutdown_drain_seconds_bucket{le="0.25",outcome="drained"}'), 1);
