@@ -12,11 +12,18 @@ import { describeNamespace, dropNamespace, installRelease, podEvents, pods, rele
 
 const NAMESPACE = 'pod-delete';
 
+/** How podvisor's shutdown began, from its log: the SIGTERM, or the Pod's deletionTimestamp when no SIGTERM came. */
+interface ShutdownStart {
+  /** Epoch ms, podvisor's own timestamp. */
+  readonly at: number;
+  readonly by: 'SIGTERM' | 'deletionTimestamp';
+}
+
 /**
- * When podvisor logged "shutting down" (epoch ms), from the container's log file on the node, read the moment the
- * container exits (the kubelet removes it with the pod). Undefined when there is no such line: the SIGTERM was lost.
+ * podvisor's first shutdown line, from the container's log file on the node, read the moment the container exits
+ * (the kubelet removes it with the pod). Undefined when there is none.
  */
-function shutdownLoggedAt(cluster: Cluster, podName: string): number | undefined {
+function shutdownStart(cluster: Cluster, podName: string): ShutdownStart | undefined {
   try {
     const logs = join(cluster.directory, 'pod-logs');
     const podDirectory = readdirSync(logs).find((entry) => entry.startsWith(`${NAMESPACE}_${podName}_`));
@@ -25,14 +32,17 @@ function shutdownLoggedAt(cluster: Cluster, podName: string): number | undefined
       // CRI log format: "<RFC 3339 time> <stream> <F|P> <line>"; podvisor's own lines are JSON with a time of their own.
       const json = line.split(' ').slice(3).join(' ');
       if (!json.startsWith('{')) continue;
-      const parsed = JSON.parse(json) as { msg?: string; time?: string };
-      if (parsed.msg === 'shutting down' && parsed.time !== undefined) return Date.parse(parsed.time);
+      const parsed = JSON.parse(json) as { msg?: string; time?: string; signal?: string };
+      if (parsed.time === undefined || parsed.msg === undefined) continue;
+      if (parsed.msg.startsWith('shutting down') && parsed.signal === 'SIGTERM') return { at: Date.parse(parsed.time), by: 'SIGTERM' };
+      if (parsed.msg.includes('deletionTimestamp')) return { at: Date.parse(parsed.time), by: 'deletionTimestamp' };
     }
   } catch {
     // The pod's logs are gone already.
   }
   return undefined;
 }
+
 const FAST_TRIALS = 3;
 
 /** When the kubelet logged "Killing container with a grace period" for the pod (epoch ms; its log runs at --v=2). */
@@ -51,7 +61,9 @@ interface FastTrial {
   /** DELETE sent, from the app container's start (negative: before it). */
   readonly deleteAfterStartMs: number;
   readonly killAfterStartMs?: number;
-  readonly sigtermAfterStartMs?: number;
+  /** podvisor began its shutdown (ms from the container's start), and on what. */
+  readonly shutdownAfterStartMs?: number;
+  readonly shutdownBy?: ShutdownStart['by'];
   readonly stopAfterStartMs: number;
   readonly exitStatus: number;
 }
@@ -66,7 +78,7 @@ async function fastDelete(cluster: Cluster, template: { metadata: Record<string,
   let startedAt: number | undefined;
   let deleteSentAt: number | undefined;
   let exit: { at: number; status: number } | undefined;
-  let sigtermLoggedAt: number | undefined;
+  let shutdown: ShutdownStart | undefined;
   const sendDelete = (): void => {
     deleteSentAt = Date.now();
     void cluster.api('DELETE', `/api/v1/namespaces/${NAMESPACE}/pods/${name}`);
@@ -90,7 +102,7 @@ async function fastDelete(cluster: Cluster, template: { metadata: Record<string,
       if (when === 'container') sendDelete();
     } else if (event.topic === '/tasks/exit' && id === ids.container && exit === undefined) {
       exit = { at: event.at, status: typeof event.payload['exit_status'] === 'number' ? event.payload['exit_status'] : 0 };
-      sigtermLoggedAt = shutdownLoggedAt(cluster, name);
+      shutdown = shutdownStart(cluster, name);
     }
   });
   try {
@@ -108,7 +120,7 @@ async function fastDelete(cluster: Cluster, template: { metadata: Record<string,
     name,
     deleteAfterStartMs: (deleteSentAt as number) - start,
     ...(killAt === undefined ? {} : { killAfterStartMs: killAt - start }),
-    ...(sigtermLoggedAt === undefined ? {} : { sigtermAfterStartMs: sigtermLoggedAt - start }),
+    ...(shutdown === undefined ? {} : { shutdownAfterStartMs: shutdown.at - start, shutdownBy: shutdown.by }),
     stopAfterStartMs: (exit as { at: number }).at - start,
     exitStatus: (exit as { status: number }).status,
   };
@@ -193,7 +205,7 @@ describe('kubectl delete pod on a real node', { timeout: 420_000 }, () => {
         const result = await fastDelete(cluster, template, `prompt-${when}-${trial}`, when, grace);
         trials.push(result);
         const killed = result.killAfterStartMs === undefined ? 'the kubelet\'s kill is not in its log' : `the kubelet stopped it ${result.killAfterStartMs.toFixed(0)} ms after the container started`;
-        const handled = result.sigtermAfterStartMs === undefined ? 'podvisor never logged the SIGTERM' : `podvisor logged the SIGTERM at ${result.sigtermAfterStartMs.toFixed(0)} ms`;
+        const handled = result.shutdownAfterStartMs === undefined ? 'podvisor logged no shutdown' : `podvisor began its shutdown at ${result.shutdownAfterStartMs.toFixed(0)} ms, on the ${result.shutdownBy}`;
         process.stdout.write(`# delete at the ${when} start (${trial}): DELETE sent ${result.deleteAfterStartMs.toFixed(0)} ms from the container's start; ${killed}; ${handled}; exit ${result.exitStatus} at ${(result.stopAfterStartMs / 1000).toFixed(2)} s (grace period ${grace} s)\n`);
       }
     }
