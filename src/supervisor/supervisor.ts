@@ -61,6 +61,8 @@ export class Supervisor {
       return await this.#loop();
     } catch (error) {
       process.stderr.write(`podvisor: supervision failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      // Said like every other end, so that the termination message and the logs name it too.
+      this.#supervision.emit({ type: 'supervisor_exiting', status: 1, why: `supervision failed: ${error instanceof Error ? error.message : String(error)}` });
       return 1;
     } finally {
       this.#prefs.close();
