@@ -32,8 +32,9 @@ const supervisionFiles = {
   name: 'supervision-files',
   setup(esbuild) {
     esbuild.onResolve({ filter: /^(yaml|re2js)$/ }, (args) => (args.kind === 'entry-point' ? undefined : { path: SUPERVISION_FILES[args.path], external: true }));
-    // The entry requires main.cjs: the handlers exist before the rest of podvisor is even read.
-    esbuild.onResolve({ filter: /^\.\/main\.ts$/ }, (args) => (args.importer.endsWith(join('src', 'cli', 'podvisor.ts')) ? { path: './main.cjs', external: true } : undefined));
+    // The entry requires main.cjs (or ctl.cjs): the handlers exist before the rest of podvisor is even read.
+    esbuild.onResolve({ filter: /^\.\/(main|ctl\/ctl)\.ts$/ }, (args) =>
+      args.importer.endsWith(join('src', 'cli', 'podvisor.ts')) ? { path: args.path === './main.ts' ? './main.cjs' : './ctl.cjs', external: true } : undefined);
   },
 };
 
@@ -43,7 +44,7 @@ rmSync(join(root, staging), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,
-  entryPoints: { podvisor: 'src/cli/podvisor.ts', main: 'src/cli/main.ts', 'lib/yaml': 'yaml', 'lib/re2js': 're2js' },
+  entryPoints: { podvisor: 'src/cli/podvisor.ts', main: 'src/cli/main.ts', ctl: 'src/cli/ctl/ctl.ts', 'lib/yaml': 'yaml', 'lib/re2js': 're2js' },
   outdir: staging,
   outExtension: { '.js': '.cjs' },
   bundle: true,

@@ -52,13 +52,12 @@ function supervisionThreadDelay(): Promise<number> {
   });
 }
 
-let running: RunningObservers | undefined;
 let closing: Promise<void> | undefined;
-// Messages that come while the observers start wait their turn here, in order.
-const early: ToObservers[] = [];
+/** Messages that come while the observers start wait their turn here, in order. */
+let early: ToObservers[] | undefined = [];
 
 port.on('message', (message: ToObservers) => {
-  if (running === undefined) early.push(message);
+  if (early !== undefined) early.push(message);
   else handle(message);
 });
 
@@ -77,16 +76,18 @@ function handle(message: ToObservers): void {
 }
 
 async function close(): Promise<void> {
-  await running?.close();
+  await running.close();
   flushLines();
   post({ type: 'closed' });
   // Nothing is left to keep this thread alive: it ends once the message is out.
   port.close();
 }
 
-running = await startObservers({ settings: setup.settings, supervision, logger, supervisionThreadDelay });
+const running: RunningObservers = await startObservers({ settings: setup.settings, supervision, logger, supervisionThreadDelay });
 if (running.failure !== undefined) post({ type: 'failure', message: running.failure });
 void running.podDeletion.then((deleting) => {
   if (deleting) post({ type: 'pod_deletion' });
 });
-for (const message of early.splice(0)) handle(message);
+const waiting = early;
+early = undefined;
+for (const message of waiting) handle(message);

@@ -1,4 +1,5 @@
 import type { RestartPolicy } from '../config/restart-policy.ts';
+import type { Settings } from '../config/settings.ts';
 import { EXIT, killedBySignalStatus } from '../ipc/exit-codes.ts';
 import { describeExit, exitStatusOf, type ServerExit } from '../process/server-exit.ts';
 import { quoteLine } from '../output/quote-line.ts';
@@ -102,6 +103,16 @@ export interface RestartHistory {
 export const NO_RESTARTS: RestartHistory = { restartTimes: [], streak: 0 };
 
 export type RestartSettings = BackoffSettings & { readonly startLimit: StartLimitSettings };
+
+/** The restart settings out of podvisor's settings. */
+export function restartSettingsOf(settings: Pick<Settings, 'restartDelayMs' | 'restartBackoffMaxMs' | 'stableAfterMs' | 'startLimitBurst' | 'startLimitIntervalMs'>): RestartSettings {
+  return {
+    restartDelayMs: settings.restartDelayMs,
+    backoffMaxMs: settings.restartBackoffMaxMs,
+    stableAfterMs: settings.stableAfterMs,
+    startLimit: { burst: settings.startLimitBurst, intervalMs: settings.startLimitIntervalMs },
+  };
+}
 
 export type RestartPlan =
   | { readonly action: 'exit'; readonly status: number; readonly why: string }

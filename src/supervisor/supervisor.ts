@@ -1,36 +1,18 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Prefs, PrefsResult } from '../config/prefs.ts';
-import type { ReadinessCheck } from '../config/readiness-setting.ts';
-import type { Settings } from '../config/settings.ts';
 import type { OutputStream } from '../output/output-stream.ts';
-import type { ServerOutputFactory } from '../output/server-output.ts';
 import type { ServerExit } from '../process/server-exit.ts';
-import { endEscapedProcesses, signalEscapedProcesses } from './escaped-processes.ts';
+import { BackoffWait } from './backoff-wait.ts';
 import { PrefsKeeper } from './prefs-keeper.ts';
-import { NO_RESTARTS, planAfterBackoff, planAfterExit, type RestartHistory, type StopCause } from './restart-plan.ts';
+import { NO_RESTARTS, planAfterBackoff, planAfterExit, restartSettingsOf, type RestartHistory, type StopCause } from './restart-plan.ts';
+import { clearServer, endEscaped, recordEnd, stopServer } from './server-ending.ts';
 import { ServerProcess } from './server-process.ts';
 import { ServerWatch } from './server-watch.ts';
 import { Shutdown } from './shutdown.ts';
+import { exceededShutdownBudget } from './shutdown-budget.ts';
 import { decideSignal, stopSignalFor, type SignalAction } from './signal-decision.ts';
-import { stopDeadlineMs } from './stop-deadline.ts';
 import type { Supervision } from './supervision.ts';
+import type { SupervisorOptions } from './supervisor-options.ts';
 
-export interface SupervisorOptions {
-  readonly settings: Settings;
-  /** The server's command (never empty: the CLI puts the reference server here when none is given). */
-  readonly command: readonly string[];
-  readonly readiness: ReadinessCheck;
-  readonly supervision: Supervision;
-  readonly output: ServerOutputFactory;
-  readonly environment: NodeJS.ProcessEnv;
-  /** Reads the prefs file; undefined when there is none. */
-  readonly readPrefs: (() => Promise<PrefsResult>) | undefined;
-  readonly initialPrefs: Prefs;
-  /** pids libuv waits for itself; the orphan reaper must never take them. */
-  readonly ownChildren: Set<number>;
-  readonly random?: () => number;
-  readonly now?: () => number;
-}
+export type { SupervisorOptions };
 
 /**
  * podvisor as the parent that forks the server and waits (docs/origins.md): the loop spawn → await the exit →
@@ -52,8 +34,7 @@ export class Supervisor {
   #lastSigintAt: number | undefined;
   /** A server has been running (ready) at least once: the pod may be in a Service's endpoints. */
   #everReady = false;
-  /** Aborted to end a back-off wait early, with the reason 'start_now' or 'end'. */
-  #backoff: AbortController | undefined;
+  readonly #backoff = new BackoffWait();
   #forcedExit: { readonly status: number; readonly why: string } | undefined;
 
   constructor(options: SupervisorOptions) {
@@ -73,10 +54,15 @@ export class Supervisor {
   async run(): Promise<number> {
     const { prefsFile } = this.#options.settings;
     if (prefsFile !== undefined) this.#prefs.watch(prefsFile);
+    // At start, so that a grace period too short for the shutdown is seen before the first SIGKILL, not after it.
+    const budget = exceededShutdownBudget(this.#options.settings);
+    if (budget !== undefined) this.#supervision.emit({ type: 'shutdown_budget_exceeded', ...budget });
     try {
       return await this.#loop();
     } catch (error) {
       process.stderr.write(`podvisor: supervision failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      // Said like every other end, so that the termination message and the logs name it too.
+      this.#supervision.emit({ type: 'supervisor_exiting', status: 1, why: `supervision failed: ${error instanceof Error ? error.message : String(error)}` });
       return 1;
     } finally {
       this.#prefs.close();
@@ -140,7 +126,7 @@ export class Supervisor {
         break;
       case 'end_backoff':
         if (action.then === 'end') this.#supervision.apply({ type: 'supervision_ended' });
-        this.#backoff?.abort(action.then);
+        this.#backoff.end(action.then);
         break;
       case 'remember_sigint':
         this.#lastSigintAt = this.#now();
@@ -230,13 +216,7 @@ export class Supervisor {
     const watch = this.#watch;
     watch?.close();
     this.#shutdown.endDelay('cut_short');
-    const exitedAt = this.#now();
-    const ranForMs = exitedAt - server.facts.startedAt;
-    const stoppedBy = server.stoppedByPodvisor ? 'podvisor' : undefined;
-    this.#supervision.update({ lastExit: stoppedBy === undefined ? exit : { ...exit, stoppedBy }, sessions: undefined, fatalLinePending: false, serverSuspended: false });
-    this.#supervision.emit({ type: 'server_exited', pid: server.pid, exit, ranForMs, ...(stoppedBy === undefined ? {} : { stoppedBy }) });
-    const fatalLinePending = watch?.fatalLinePending === true;
-    if (fatalLinePending && stoppedBy === undefined) this.#supervision.emit({ type: 'fatal_confirmed', by: 'exit', line: server.facts.fatalLine ?? '' });
+    const ended = recordEnd(server, exit, watch, this.#supervision, this.#now());
     if (this.#prefs.hasFile) await this.#prefs.reload('restart');
     const { settings } = this.#options;
     const { facts } = server;
@@ -248,15 +228,15 @@ export class Supervisor {
         stopCause: facts.stopCause,
         shutdownSignal: this.#shutdown.stopSignal,
         fatalErrorReported: facts.fatalErrorReported,
-        fatalLinePending,
+        fatalLinePending: ended.fatalLinePending,
         killedAtDeadline: server.deadline.killedServer,
         signalsSent: facts.signalsSent,
       },
       fatalLine: facts.fatalLine,
-      ranForMs,
-      now: exitedAt,
+      ranForMs: ended.ranForMs,
+      now: ended.exitedAt,
       history: this.#history,
-      settings: { restartDelayMs: settings.restartDelayMs, backoffMaxMs: settings.restartBackoffMaxMs, stableAfterMs: settings.stableAfterMs, startLimit: { burst: settings.startLimitBurst, intervalMs: settings.startLimitIntervalMs } },
+      settings: restartSettingsOf(settings),
       random: this.#random,
     });
     this.#server = undefined;
@@ -265,12 +245,9 @@ export class Supervisor {
     if (plan.action !== 'restart') {
       this.#supervision.update({ pid: undefined });
       this.#supervision.apply({ type: 'exited', restarting: false });
-      if (plan.action === 'give_up') {
-        this.#supervision.emit({ type: 'gave_up', restarts: settings.startLimitBurst, intervalMs: settings.startLimitIntervalMs, exitStatus: plan.status });
-      }
-      await this.#groupGone(server);
+      if (plan.action === 'give_up') this.#supervision.emit({ type: 'gave_up', restarts: settings.startLimitBurst, intervalMs: settings.startLimitIntervalMs, exitStatus: plan.status });
+      await clearServer(server, this.#supervision);
       await this.#endEscaped();
-      void server.spawned.channel?.close();
       if (plan.action === 'give_up') return this.#finish(plan.status, plan.why);
       await server.flushOutput();
       return this.#finish(this.#forcedExit?.status ?? plan.status, this.#forcedExit?.why ?? plan.why);
@@ -281,10 +258,9 @@ export class Supervisor {
     this.#supervision.apply({ type: 'exited', restarting: true });
     this.#supervision.emit({ type: 'restart_scheduled', reason: plan.reason, delayMs: plan.delayMs, cause: plan.cause });
     // What the old server left in its group (workers holding its port, say) goes before the new one starts.
-    await this.#groupGone(server);
-    void server.spawned.channel?.close();
+    await clearServer(server, this.#supervision);
     // Logging the exit and waiting for the group took part of the delay already.
-    const woke = await this.#waitBackoff(Math.max(0, plan.delayMs - (this.#now() - exitedAt)));
+    const woke = this.#shutdown.phase !== 'none' ? 'end' : await this.#backoff.wait(Math.max(0, plan.delayMs - (this.#now() - ended.exitedAt)));
     this.#supervision.update({ backoffMs: 0 });
     if (woke === 'end') {
       await this.#endEscaped();
@@ -297,38 +273,9 @@ export class Supervisor {
     return 'restart';
   }
 
-  /** Resolves 'elapsed', or early with 'start_now' (SIGINT) or 'end' (shutdown). */
-  async #waitBackoff(delayMs: number): Promise<'elapsed' | 'start_now' | 'end'> {
-    if (this.#shutdown.phase !== 'none') return 'end';
-    // No timer for no delay: a timer would add a turn of the event loop (≥ 1 ms) to every immediate restart.
-    if (delayMs === 0) return 'elapsed';
-    const backoff = new AbortController();
-    this.#backoff = backoff;
-    try {
-      await sleep(delayMs, undefined, { signal: backoff.signal });
-      return 'elapsed';
-    } catch {
-      return backoff.signal.reason === 'start_now' ? 'start_now' : 'end';
-    } finally {
-      this.#backoff = undefined;
-    }
-  }
-
-  async #groupGone(server: ServerProcess): Promise<void> {
-    const end = await server.waitForGroup();
-    if (!end.gone) this.#supervision.emit({ type: 'processes_left', pids: end.left, where: 'group' });
-    // A drain is podvisor's stop of the server; cleaning up what a server left behind after ending on its own is not.
-    const drain = server.deadline.takeDrainResult();
-    if (drain !== undefined) this.#supervision.emit({ type: server.stoppedByPodvisor ? 'drain_finished' : 'leftovers_ended', ...drain });
-  }
-
-  /** podvisor leaves nothing behind: what escaped the server's group gets the stop signal, then SIGKILL. */
-  async #endEscaped(): Promise<void> {
+  #endEscaped(): Promise<void> {
     const stopSignal = this.#shutdown.stopSignal ?? stopSignalFor('SIGTERM', this.#options.settings.stopSignal);
-    const left = await endEscapedProcesses(stopSignal, stopDeadlineMs(this.#options.settings), this.#options.ownChildren, (pids, signal) =>
-      this.#supervision.emit({ type: 'escaped_processes_signalled', pids, signal }),
-    );
-    if (left.length > 0) this.#supervision.emit({ type: 'processes_left', pids: left, where: 'escaped' });
+    return endEscaped(stopSignal, this.#options.settings, this.#options.ownChildren, this.#supervision);
   }
 
   #finish(status: number, why: string): number {
@@ -337,14 +284,7 @@ export class Supervisor {
     return status;
   }
 
-  /** The signal goes first, then the observers hear of it, in the same turn: readiness fails before any probe is answered. */
   #stopServer(server: ServerProcess, signal: NodeJS.Signals, cause: StopCause): void {
-    const delivered = server.stop(signal, cause);
-    this.#supervision.apply({ type: 'stop_requested' });
-    if (delivered) this.#supervision.emit({ type: 'signal_forwarded', signal, pid: server.pid });
-    if (cause.kind === 'shutdown') {
-      const escaped = signalEscapedProcesses(signal, this.#options.ownChildren);
-      if (escaped.length > 0) this.#supervision.emit({ type: 'escaped_processes_signalled', pids: escaped, signal });
-    }
+    stopServer(server, signal, cause, this.#supervision, this.#options.ownChildren);
   }
 }
