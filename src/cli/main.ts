@@ -12,6 +12,7 @@ import { createServerOutput } from '../output/create-server-output.ts';
 import { terminationLogTarget, writeTerminationLog } from '../observers/termination-log.ts';
 import { EMPTY_TERMINATION_RECORD, recordTermination, terminationMessage, type TerminationSummary } from '../observers/termination-message.ts';
 import { OrphanReaper } from '../pid1/reaper.ts';
+export { exitNow } from '../pid1/exit-now.ts';
 import { receiveSigusr1 } from '../pid1/signal-mask.ts';
 import { Supervision, type SupervisionListener } from '../supervisor/supervision.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';

@@ -11,7 +11,5 @@ if (process.argv[2] === 'ctl') {
     .then((status) => process.exit(status));
 } else {
   const signals = holdSignals();
-  void import('./main.ts')
-    .then(({ main }) => main(process.argv.slice(2), process.env, signals))
-    .then((status) => process.exit(status));
+  void import('./main.ts').then(async ({ main, exitNow }) => exitNow(await main(process.argv.slice(2), process.env, signals)));
 }

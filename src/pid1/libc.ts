@@ -29,6 +29,8 @@ export interface Libc {
   socketPair(): [number, number] | undefined;
   /** pthread_sigmask(SIG_UNBLOCK) of one signal, on the calling thread: a pending one is delivered now. */
   unblockSignal(signal: NodeJS.Signals): boolean;
+  /** _exit(status): the process ends now, without Node's teardown. */
+  exitNow(status: number): never;
 }
 
 const WNOHANG = 1;
@@ -87,6 +89,7 @@ export function libc(): Libc {
   const waitid = library.func('int waitid(int idtype, int id, _Out_ int *info, int options)');
   const socketpair = library.func('int socketpair(int domain, int type, int protocol, _Out_ int *fds)');
   const pthreadSigmask = library.func('int pthread_sigmask(int how, const uint64_t *set, _Out_ uint64_t *old)');
+  const exitProcess = library.func('void _exit(int status)');
   const info = new Int32Array(SIGINFO_INTS);
   loaded = {
     waitpidNoHang(pid) {
@@ -122,6 +125,10 @@ export function libc(): Libc {
       const fds = new Int32Array(2);
       if ((socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) as number) !== 0) return undefined;
       return [fds[0] as number, fds[1] as number];
+    },
+    exitNow(status) {
+      exitProcess(status);
+      throw new Error('_exit returned');
     },
   };
   return loaded;

@@ -149,6 +149,7 @@ export function listenObservability(options: ObservabilityServerOptions): Promis
     }
     const connection: Connection = { socket, phase: 'reading', input: undefined, deadline: now() + limits.headersTimeoutMs, last: false };
     table.add(connection, now());
+    sweepWhileConnected();
     socket.on('data', (chunk: Buffer) => received(connection, chunk));
     socket.on('end', () => {
       connection.last = true;
@@ -306,12 +307,22 @@ export function listenObservability(options: ObservabilityServerOptions): Promis
       }
     }
   }
-  const sweeper = setInterval(sweep, limits.sweepIntervalMs);
-  sweeper.unref();
+  // The sweep runs only while connections are held: an idle port never wakes podvisor.
+  let sweeper: NodeJS.Timeout | undefined;
+  function sweepWhileConnected(): void {
+    sweeper ??= setInterval(() => {
+      sweep();
+      if (table.size === 0) {
+        clearInterval(sweeper);
+        sweeper = undefined;
+      }
+    }, limits.sweepIntervalMs).unref();
+  }
 
   function close(): Promise<void> {
     closing = true;
     clearInterval(sweeper);
+    sweeper = undefined;
     clearTimeout(drainTimer);
     waitingProbes.length = 0;
     waitingOthers.length = 0;
@@ -328,7 +339,6 @@ export function listenObservability(options: ObservabilityServerOptions): Promis
 
   return new Promise((resolve) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      clearInterval(sweeper);
       resolve({ ok: false, code: error.code ?? 'unknown', message: bindFailure(options.host, options.port, error) });
     });
     server.listen({ host: options.host, port: options.port, exclusive: true, backlog: BACKLOG }, () => {
