@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { DestinationStream } from 'pino';
 import type { SupervisionEvent } from '../supervisor/events.ts';
 import type { Supervision, SupervisionSnapshot } from '../supervisor/supervision.ts';
@@ -38,7 +37,9 @@ export interface ObserverLink {
 export function startObserverThread(options: ObserverLinkOptions): ObserverLink {
   const { supervision, logDestination } = options;
   const setup: ObserverSetup = { settings: observerSettings(options.settings), linesToSupervisor: logDestination !== undefined, snapshot: supervision.snapshot };
-  // Its own V8 flags are the process's (bin/podvisor's); env and argv are podvisor's own.
+  // node:worker_threads is loaded here, after the server's spawn, not with the rest of the supervision thread.
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
+  // Its V8 flags are the process's (bin/podvisor's); env and argv are podvisor's own.
   const worker = new Worker(observerThreadFile(), { workerData: setup, stdout: false, stderr: false });
 
   let pending: ObservedEvent[] = [];

@@ -45,7 +45,7 @@ describe('start-up order (the bundle in dist/, npm run build)', () => {
   });
 
   it('the observers run in a worker thread of their own (dist/observers.js), with pino and, behind an import, prom-client and the Kubernetes client', () => {
-    assert.match(readFileSync(join(dist, 'main.cjs'), 'utf8'), /new import_node_worker_threads\.Worker\(/);
+    assert.match(readFileSync(join(dist, 'main.cjs'), 'utf8'), /new Worker\(observerThreadFile\(\)/);
     assert.ok(existsSync(join(dist, 'observers.js')));
     const observers = readFileSync(join(dist, 'observers.js'), 'utf8');
     assert.match(observers, /import\("\.\/chunks\/start-observability-[^"]+\.js"\)/, 'the HTTP port and prom-client load only when the port is on');
