@@ -85,7 +85,8 @@ for (const serverName of Object.keys(SERVERS) as ServerName[]) {
   rows.push(
     row('direct', metric, 'MB/s', direct, { note: `${(bytes / 1e6).toFixed(0)} MB: ${SERVERS[serverName].describe}` }),
     row('podvisor', metric, 'MB/s', podvisor, { note: 'PODVISOR_RESTART_ON_LOG=fatal: every line classified and counted' }),
-    row('podvisor', `log throughput (${serverName}): ratio to direct, paired trials`, '×', ratios, { goal: '≥ 0.8' }),
+    // The goals of the issue on podvisor's cost (docs/performance.md): a real server's logging barely slowed, the flood of pre-formatted writes at least halved.
+    row('podvisor', `log throughput (${serverName}): ratio to direct, paired trials`, '×', ratios, { goal: serverName === 'pino' ? '≥ 0.95' : '≥ 0.5' }),
     row('podvisor', `log throughput (${serverName}) → pipe, regex rule`, 'MB/s', regex, { note: `PODVISOR_RESTART_ON_LOG=${REGEX_RULE}: every line decoded and scanned` }),
     row('podvisor', `regex rule: extra time a line (${serverName}), paired trials`, 'ns', regexCostsNs, { note: 'time per line with the regex rule minus with the level rule' }),
   );

@@ -12,7 +12,7 @@ import { FIXTURES, NODE, ROOT, freePort, startPodvisor, type RunningPodvisor } f
 import { runToolOk } from '../helpers/tools.ts';
 
 /** What the package may ship: the launcher, the bundle with its declarations, and npm's own files. */
-const SHIPPED = /^(package\.json|README\.md|LICENSE|bin\/podvisor|dist\/.+\.(js|d\.ts))$/;
+const SHIPPED = /^(package\.json|README\.md|LICENSE|bin\/podvisor|dist\/.+\.(js|cjs|d\.ts))$/;
 
 /** The versions the checkout type-checks with, so that the project's tsc sees what podvisor's does. */
 function installedVersion(name: string): string {
@@ -70,7 +70,7 @@ function createProject(directory: string): void {
  * What podvisor's code depends on at run time. All but koffi (a native addon) are inside the bundle; they are
  * declared all the same, as what the product is built on.
  */
-const RUNTIME_DEPENDENCIES = ['@kubernetes/client-node', 'env-var', 'koffi', 'pino', 'prom-client', 'yaml'];
+const RUNTIME_DEPENDENCIES = ['@kubernetes/client-node', 'env-var', 'koffi', 'pino', 'prom-client', 're2js', 'yaml'];
 
 /** The installed package: only what runs, its declarations where "types" says, and its declared dependencies. */
 function assertInstalledPackage(project: string): void {
@@ -163,7 +163,7 @@ describe('podvisor installed into a project of its own', { timeout: 900_000 }, (
     const name = (await npm(['pack', '--pack-destination', scratch, '--silent'], ROOT)).trim().split('\n').at(-1) as string;
     const listing = (await runToolOk('tar', ['-tzf', join(scratch, name)])).trim().split('\n').map((entry) => entry.replace(/^package\//, ''));
     assert.deepEqual(listing.filter((file) => !SHIPPED.test(file)), [], 'nothing but what SHIPPED allows');
-    for (const file of ['bin/podvisor', 'dist/podvisor.js', 'dist/server.js', 'dist/types/server/index.d.ts']) assert.ok(listing.includes(file), `${file} is packed`);
+    for (const file of ['bin/podvisor', 'dist/podvisor.cjs', 'dist/main.cjs', 'dist/observers.js', 'dist/podvisor.js', 'dist/server.js', 'dist/types/server/index.d.ts']) assert.ok(listing.includes(file), `${file} is packed`);
     assert.ok(!listing.some((file) => file.startsWith('src/') || file.startsWith('test/')), 'no src/ or test/');
   });
 
