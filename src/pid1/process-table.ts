@@ -52,6 +52,29 @@ export function readChildren(parentPid: number = process.pid): ProcessStat[] {
   return stats;
 }
 
+/**
+ * Every descendant of `root` now (children, their children, …), walked through the children files: a few reads per
+ * process of the tree instead of one per process of the namespace. The whole table, filtered to the tree, where the
+ * kernel has no children files. Best effort, like readChildren: for looks repeated now and then, not for a decision
+ * that must see every process at once.
+ */
+export function readDescendants(root: number = process.pid): ProcessStat[] {
+  const found: ProcessStat[] = [];
+  const seen = new Set<number>([root]);
+  const pending = [root];
+  while (pending.length > 0) {
+    const parent = pending.pop() as number;
+    const children = readChildren(parent);
+    for (const child of children) {
+      if (seen.has(child.pid)) continue;
+      seen.add(child.pid);
+      found.push(child);
+      pending.push(child.pid);
+    }
+  }
+  return found;
+}
+
 /** One process's /proc/<pid>/stat, or undefined when it is gone (or /proc is not there). */
 export function readProcessStat(pid: number): ProcessStat | undefined {
   try {

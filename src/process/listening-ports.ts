@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readDescendants } from '../pid1/process-table.ts';
 import { groupMembers } from './process-group.ts';
 
 /** A TCP socket in LISTEN state. */
@@ -70,11 +71,13 @@ function socketInodes(pid: number): Set<number> {
 
 /**
  * The TCP ports the processes of a process group listen on, read from /proc (the group's network namespace is
- * the leader's). Empty when it listens on none, or /proc cannot be read.
+ * the leader's). Empty when it listens on none, or /proc cannot be read. The group's members are looked for among
+ * podvisor's descendants (the server's session holds no one else: podvisor is PID 1 or the subreaper of every
+ * orphan of it), not in the whole process table: this look is repeated every few seconds on the supervision thread.
  */
 export function groupListeningSockets(groupId: number): ListeningSocket[] {
   const inodes = new Set<number>();
-  for (const member of groupMembers(groupId)) for (const inode of socketInodes(member.pid)) inodes.add(inode);
+  for (const member of groupMembers(groupId, readDescendants())) for (const inode of socketInodes(member.pid)) inodes.add(inode);
   if (inodes.size === 0) return [];
   const sockets: ListeningSocket[] = [];
   for (const [file, family] of [['tcp', 4], ['tcp6', 6]] as const) {
