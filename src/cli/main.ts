@@ -8,6 +8,7 @@ import { SETTINGS, type Settings } from '../config/settings.ts';
 import { VERSION } from '../config/version.ts';
 import { createServerOutput } from '../output/create-server-output.ts';
 import { OrphanReaper } from '../pid1/reaper.ts';
+import { Terminal } from '../process/terminal.ts';
 import { receiveSigusr1 } from '../pid1/signal-mask.ts';
 import { Supervision } from '../supervisor/supervision.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
@@ -89,6 +90,7 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
     readiness,
     supervision,
     output: output.factory,
+    terminal: Terminal.atStdin(),
     environment: serverEnvironment(environment, settings),
     readPrefs: prefsFile === undefined || readPrefs === undefined ? undefined : () => (readPrefs as (path: string) => Promise<PrefsResult>)(prefsFile),
     initialPrefs,
