@@ -13,7 +13,7 @@ import { LAUNCH_STATUS_FD, launchOutcome } from './terminal-launch.ts';
 export interface SpawnedServer {
   readonly child: ChildProcess;
   readonly pid: number;
-  /** podvisor's end of the server's stdout and stderr when they are piped (else null). */
+  /** podvisor's end of the server's stdout and stderr when they are piped (else null; stderr null too when it shares stdout's pipe). */
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
   /** The server got podvisor's terminal (its foreground process group) and gives it back when it ends. */
@@ -32,7 +32,8 @@ export type SpawnResult =
 export interface SpawnOptions {
   readonly command: readonly string[];
   readonly stdout: 'inherit' | 'pipe';
-  readonly stderr: 'inherit' | 'pipe';
+  /** `stdout`: the same pipe as stdout, so that the server's two streams stay in the order it wrote them. */
+  readonly stderr: 'inherit' | 'pipe' | 'stdout';
   readonly environment: NodeJS.ProcessEnv;
   /** Given: the server gets this terminal, through the terminal launcher, and podvisor takes it back at its end. */
   readonly terminal?: Terminal | undefined;
@@ -53,9 +54,13 @@ export interface SpawnOptions {
 export async function spawnServer(options: SpawnOptions): Promise<SpawnResult> {
   const [file] = options.command as [string, ...string[]];
   const stdoutPipe = options.stdout === 'pipe' ? openServerPipe() : undefined;
-  const stderrPipe = options.stderr === 'pipe' ? openServerPipe() : undefined;
+  // Without a pipe of our own to share (the kernel refused one), each stream gets libuv's: apart, but nothing lost.
+  const sharesStdout = options.stderr === 'stdout' && stdoutPipe !== undefined;
+  const stderrPipe = options.stderr === 'pipe' || (options.stderr === 'stdout' && !sharesStdout) ? openServerPipe() : undefined;
   const channel = KitChannel.open();
-  const stdio: StdioOptions = ['inherit', stdoutPipe?.writeFd ?? options.stdout, stderrPipe?.writeFd ?? options.stderr];
+  const stdoutOption = stdoutPipe?.writeFd ?? options.stdout;
+  const stderrOption = sharesStdout ? stdoutPipe.writeFd : (stderrPipe?.writeFd ?? (options.stderr === 'inherit' ? 'inherit' : 'pipe'));
+  const stdio: StdioOptions = ['inherit', stdoutOption, stderrOption];
   if (channel !== undefined) {
     while (stdio.length < CHANNEL_FD) stdio.push('ignore');
     stdio.push(channel.serverFd);
@@ -87,7 +92,7 @@ export async function spawnServer(options: SpawnOptions): Promise<SpawnResult> {
   else channel?.serverHasIt();
   if (child.pid !== undefined) options.onPid(child.pid);
   const stdout = stdoutPipe?.readable ?? child.stdout;
-  const stderr = stderrPipe?.readable ?? child.stderr;
+  const stderr = sharesStdout ? null : (stderrPipe?.readable ?? child.stderr);
   // Listen for the end at once: a server may exit before the caller has looked at the result. The terminal is
   // podvisor's again before anything else hears of the end.
   const exited = new Promise<ServerExit>((resolve) => {
