@@ -114,7 +114,7 @@ export async function spawnServer(options: SpawnOptions): Promise<SpawnResult> {
     return spawned;
   }
   const outcome = launchOutcome(await readToEnd(launchStatus[0]));
-  if (outcome.ok) return spawned;
+  if (outcome.ok) return outcome.commandRan ? spawned : { ok: true, server: { ...spawned.server, hasTerminal: false } };
   stdout?.destroy();
   stderr?.destroy();
   void channel?.close();

@@ -4,10 +4,12 @@
  */
 
 /**
- * The launcher's descriptor for telling podvisor what went wrong before the command ran: one line "call ERRNO"
- * (`execvp ENOENT`). The launcher marks it close-on-exec, so podvisor reads its end to EOF once the command runs.
+ * The launcher's descriptor for telling podvisor how far it got: LAUNCH_STARTED once the server has its group and
+ * the terminal, then, if the command could not be run, one line "call ERRNO" (`execvp ENOENT`). The launcher marks
+ * it close-on-exec, so podvisor reads its end to EOF once the command runs (or the launcher ended).
  */
 export const LAUNCH_STATUS_FD = 11;
+export const LAUNCH_STARTED = 'exec';
 
 /**
  * The launcher is a Node program: the server's NODE_OPTIONS (`--inspect`, `--require ./tracing.js`) must not
@@ -22,14 +24,19 @@ export function launcherEnvironment(environment: NodeJS.ProcessEnv): NodeJS.Proc
 }
 
 export type LaunchOutcome =
-  | { readonly ok: true }
+  /**
+   * `commandRan`: the launcher got as far as the command's exec; false when it ended before (a Ctrl-C in the few
+   * milliseconds while it was still in podvisor's process group): then the command never had the terminal.
+   */
+  | { readonly ok: true; readonly commandRan: boolean }
   /** Statuses as a shell's: 127 when the command was not found, 126 when it could not be executed. */
   | { readonly ok: false; readonly status: 126 | 127; readonly code: string; readonly call: string };
 
-/** What the launcher's status descriptor said by its end: nothing (the command runs), or why it did not. Pure. */
+/** What the launcher's status descriptor said by its end: how far it got, or why the command did not run. Pure. */
 export function launchOutcome(statusText: string): LaunchOutcome {
-  const line = statusText.trim();
-  if (line === '') return { ok: true };
+  const line = statusText.trim().split('\n').at(-1) ?? '';
+  if (line === '') return { ok: true, commandRan: false };
+  if (line === LAUNCH_STARTED) return { ok: true, commandRan: true };
   const [call = 'launcher', code = 'EUNKNOWN'] = line.split(' ', 2);
   return { ok: false, status: call === 'execvp' && code === 'ENOENT' ? 127 : 126, code, call };
 }

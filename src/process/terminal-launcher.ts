@@ -7,15 +7,15 @@
  *
  *     node terminal-launcher.cjs KOFFI_MODULE COMMAND [ARGS...]
  *
- * KOFFI_MODULE is the koffi podvisor itself loaded. Anything that goes wrong before the command runs is written
- * to LAUNCH_STATUS_FD as "call ERRNO" for podvisor, which reports it as it reports a command it could not spawn.
- * Nothing is written to the server's stdout or stderr.
+ * KOFFI_MODULE is the koffi podvisor itself loaded. On LAUNCH_STATUS_FD the launcher tells podvisor "exec" once the
+ * server has its group and terminal, and, when something goes wrong before the command runs, "call ERRNO", which
+ * podvisor reports as it reports a command it could not spawn. Nothing is written to the server's stdout or stderr.
  */
 import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { CHANNEL_FD } from '../ipc/protocol.ts';
-import { LAUNCH_STATUS_FD, SAVED_NODE_OPTIONS_VARIABLE } from './terminal-launch.ts';
+import { LAUNCH_STARTED, LAUNCH_STATUS_FD, SAVED_NODE_OPTIONS_VARIABLE } from './terminal-launch.ts';
 
 // Until this process has a group of its own it is in podvisor's, the terminal's foreground: a Ctrl-C typed now
 // reaches podvisor, which acts on it, and must not end the server before it exists.
@@ -73,13 +73,18 @@ function bindLibc(koffiModule: string): LauncherLibc {
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, number]) => [number, name]));
 
+/** One line to podvisor on the status descriptor (terminal-launch.ts). */
+function tell(line: string): void {
+  try {
+    writeSync(LAUNCH_STATUS_FD, `${line}\n`);
+  } catch {
+    // podvisor is gone; the exit status says enough.
+  }
+}
+
 /** Tells podvisor why the command did not run, and ends with the status a shell would give. */
 function fail(call: string, code: string): never {
-  try {
-    writeSync(LAUNCH_STATUS_FD, `${call} ${code}\n`);
-  } catch {
-    // podvisor is gone; the status says enough.
-  }
+  tell(`${call} ${code}`);
   process.exit(call === 'execvp' && code === 'ENOENT' ? 127 : 126);
 }
 
@@ -101,6 +106,9 @@ function launch(): never {
   if (libc.setpgid(0, 0) !== 0) fail('setpgid', errnoName());
   // No terminal after all (podvisor looked a moment ago; it may have gone): the server runs without one.
   libc.tcsetpgrp(0, process.pid);
+  // From here a Ctrl-C reaches only this group: the command's own. (Before now it reached podvisor too, and a
+  // launcher it ended had not run the command.) Told before SIGPIPE is reset below: podvisor may be gone.
+  tell(LAUNCH_STARTED);
 
   // The server starts as libuv starts any child: every signal at its default, none blocked. Node ignores SIGPIPE
   // and SIGXFSZ, and exec keeps what is ignored.

@@ -223,7 +223,8 @@ export class Supervisor {
       },
       // A server stopped at the terminal (Ctrl-Z) hands it back to podvisor, as a shell takes it back from a job.
       suspended: (suspended: boolean) => {
-        if (!server.spawned.hasTerminal) return;
+        const { child } = server.spawned;
+        if (!server.spawned.hasTerminal || child.exitCode !== null || child.signalCode !== null) return;
         if (suspended) this.#options.terminal?.takeBack();
         else this.#options.terminal?.giveTo(server.pid);
       },

@@ -17,9 +17,10 @@ describe("launcherEnvironment: the server's NODE_OPTIONS travel past the launche
 
 describe("launchOutcome: what the launcher's status descriptor said by its end", () => {
   const rows: Array<[string, string, LaunchOutcome]> = [
-    ['nothing: the command runs (exec closed the descriptor)', '', { ok: true }],
-    ['not found: 127, as a shell says', 'execvp ENOENT\n', { ok: false, status: 127, code: 'ENOENT', call: 'execvp' }],
-    ['not executable, or a directory: 126', 'execvp EACCES\n', { ok: false, status: 126, code: 'EACCES', call: 'execvp' }],
+    ['started, then nothing: the command runs (exec closed the descriptor)', 'exec\n', { ok: true, commandRan: true }],
+    ['nothing at all: the launcher ended before the command (a Ctrl-C while it was in podvisor\'s group)', '', { ok: true, commandRan: false }],
+    ['not found: 127, as a shell says', 'exec\nexecvp ENOENT\n', { ok: false, status: 127, code: 'ENOENT', call: 'execvp' }],
+    ['not executable, or a directory: 126', 'exec\nexecvp EACCES\n', { ok: false, status: 126, code: 'EACCES', call: 'execvp' }],
     ['no process group of its own: 126', 'setpgid EPERM\n', { ok: false, status: 126, code: 'EPERM', call: 'setpgid' }],
     ['koffi would not load: 126', 'koffi ERR_DLOPEN_FAILED\n', { ok: false, status: 126, code: 'ERR_DLOPEN_FAILED', call: 'koffi' }],
   ];
