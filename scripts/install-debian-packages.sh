@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and benchmarks talk to: podman and runc for the image,
-# debootstrap for the base image stand-in, prometheus/promtool, nginx, etcd, and the anchors.
+# debootstrap for the base image stand-in, prometheus/promtool, nginx, etcd, the anchors, and the node of the
+# cluster suite (scripts/cluster.sh): containerd (with ctr), the CNI plugins, iptables, conntrack, iproute2.
 set -euo pipefail
 packages=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs prometheus nginx etcd-server
-          tini dumb-init supervisor s6 runit hyperfine curl unzip util-linux procps openssl)
+          tini dumb-init supervisor s6 runit hyperfine curl unzip util-linux procps openssl
+          containerd containernetworking-plugins iptables conntrack iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

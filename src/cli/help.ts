@@ -6,9 +6,12 @@ export function helpText(version: string): string {
     `podvisor ${version} — a PID-1 supervisor for Kubernetes containers`,
     '',
     'usage: podvisor [flags] [-- COMMAND [ARGS...]]',
+    '       podvisor ctl status [--json] | restart | reload | stop [--now]',
     '',
     'Runs COMMAND as the server and supervises it; without one, runs the reference streaming server.',
     'Every flag is also an environment variable; the flag wins.',
+    '`podvisor ctl` talks to the podvisor running in this container (PID 1, else PODVISOR_PID_FILE), e.g.',
+    '`kubectl exec POD -- podvisor ctl restart`; see podvisor ctl --help. (`podvisor -- ctl` runs a server named ctl.)',
     '',
     'flags:',
   ];

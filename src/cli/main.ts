@@ -5,14 +5,17 @@ import { compileLogRule, type LogRule } from '../config/log-rule.ts';
 import type { Prefs, PrefsResult } from '../config/prefs.ts';
 import type { ReadinessCheck } from '../config/readiness-setting.ts';
 import { SETTINGS, type Settings } from '../config/settings.ts';
+import { ownLogLine } from '../ipc/log-levels.ts';
 import { VERSION } from '../config/version.ts';
 import { createServerOutput } from '../output/create-server-output.ts';
+import { terminationLogTarget, writeTerminationLog } from '../observers/termination-log.ts';
+import { EMPTY_TERMINATION_RECORD, recordTermination, terminationMessage, type TerminationSummary } from '../observers/termination-message.ts';
 import { OrphanReaper } from '../pid1/reaper.ts';
 import { Terminal } from '../process/terminal.ts';
 import { receiveSigusr1 } from '../pid1/signal-mask.ts';
-import { Supervision } from '../supervisor/supervision.ts';
+import { Supervision, type SupervisionListener } from '../supervisor/supervision.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
-import { parseArguments } from './arguments.ts';
+import { parseArguments, type ParsedArguments } from './arguments.ts';
 import { reportConfigurationErrors } from './config-error.ts';
 import type { EarlySignals } from './early-signals.ts';
 import { helpText } from './help.ts';
@@ -27,8 +30,8 @@ function referenceServer(): string {
 }
 
 /**
- * podvisor's start-up, in the order that keeps the server's start fast: configuration, the server's spawn,
- * and only then the observers (pino, prom-client, the HTTP port, the Kubernetes client).
+ * podvisor's run, from the command line to its exit status. The termination message is the very last thing
+ * written, whatever ended the run: bad configuration, supervision's end, or a failure of podvisor itself.
  */
 export async function main(argv: readonly string[], environment: NodeJS.ProcessEnv, signals: EarlySignals): Promise<number> {
   const parsed = parseArguments(argv);
@@ -40,6 +43,36 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
     process.stdout.write(`podvisor ${VERSION}\n`);
     return 0;
   }
+  const terminationLog = terminationLogTarget(environment, parsed.flagValues);
+  let record = EMPTY_TERMINATION_RECORD;
+  let summary: TerminationSummary;
+  try {
+    const outcome = await supervise(parsed, environment, signals, (event, snapshot) => {
+      record = recordTermination(record, event, snapshot);
+    });
+    summary = outcome.kind === 'configuration' ? { ...outcome, status: 2 } : { kind: 'supervision', status: outcome.status, record };
+  } catch (error) {
+    process.stderr.write(`podvisor: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    summary = { kind: 'supervision', status: 1, record, failure: error instanceof Error ? error.message : String(error) };
+  }
+  if (terminationLog !== undefined) {
+    const warning = writeTerminationLog(terminationLog, terminationMessage(summary));
+    if (warning !== undefined) process.stderr.write(ownLogLine('warn', warning));
+  }
+  return summary.status;
+}
+
+/**
+ * podvisor's start-up, in the order that keeps the server's start fast: configuration, the server's spawn,
+ * and only then the observers (pino, prom-client, the HTTP port, the Kubernetes client). `record` hears every
+ * supervision event (for the termination message).
+ */
+async function supervise(
+  parsed: ParsedArguments,
+  environment: NodeJS.ProcessEnv,
+  signals: EarlySignals,
+  record: SupervisionListener,
+): Promise<{ readonly kind: 'configuration'; readonly errors: readonly string[] } | { readonly kind: 'supervision'; readonly status: number }> {
   const loaded = loadSettings(environment, parsed.flagValues);
   const errors = [...parsed.errors, ...(loaded.ok ? [] : loaded.errors)];
   let initialPrefs: Prefs = { autoRestart: undefined };
@@ -66,7 +99,7 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
   }
   if (!loaded.ok || restartOnLog === undefined || errors.length > 0) {
     reportConfigurationErrors(errors);
-    return 2;
+    return { kind: 'configuration', errors };
   }
   const settings = loaded.settings;
   const usesReferenceServer = parsed.command.length === 0;
@@ -81,6 +114,7 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
 
   receiveSigusr1();
   const supervision = new Supervision({ holdEvents: true });
+  supervision.observe(record);
   const ownChildren = new Set<number>();
   const output = createServerOutput({ restartOnLog, httpPort: settings.httpPort });
   const prefsFile = settings.prefsFile;
@@ -116,7 +150,7 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
   const status = await finished;
   reaper.stop();
   await observers.close();
-  return status;
+  return { kind: 'supervision', status };
 }
 
 /**

@@ -14,26 +14,35 @@ function shown(value: string | undefined): string {
  * naming the variable, the value and what is accepted (docs/configuration.md).
  */
 export function loadSettings(environment: NodeJS.ProcessEnv, flagValues: Readonly<Record<string, string>>): SettingsResult {
-  const source: Record<string, string | undefined> = {};
-  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
-    const definition = SETTINGS[key];
-    source[definition.env] = flagValues[definition.env] ?? environment[definition.env] ?? definition.defaultFor?.(environment) ?? definition.defaultValue;
-  }
-  const reader = settingsReader(source);
   const values: Record<string, unknown> = {};
   const errors: string[] = [];
   for (const key of Object.keys(SETTINGS) as SettingKey[]) {
-    const definition = SETTINGS[key];
-    try {
-      values[key] = definition.read(reader, definition.env);
-    } catch (error) {
-      const from = definition.env in flagValues ? ` (from ${definition.flag})` : '';
-      const detail = error instanceof Error && !error.message.startsWith('env-var:') ? `: ${error.message}` : '';
-      errors.push(`${definition.env}=${shown(source[definition.env])}${from} is not valid${detail}; accepted: ${definition.accepts}`);
-    }
+    const result = readSetting(key, environment, flagValues);
+    if (result.ok) values[key] = result.value;
+    else errors.push(result.message);
   }
   errors.push(...crossChecks(values as Partial<Settings>));
   return errors.length === 0 ? { ok: true, settings: values as Settings } : { ok: false, errors };
+}
+
+/**
+ * One setting, read as loadSettings reads it (the flag, else the environment, else the default), for a caller that
+ * needs only a few and must not fail on the others (`podvisor ctl` reading a running podvisor's port).
+ */
+export function readSetting<K extends SettingKey>(
+  key: K,
+  environment: NodeJS.ProcessEnv,
+  flagValues: Readonly<Record<string, string>>,
+): { readonly ok: true; readonly value: Settings[K] } | { readonly ok: false; readonly message: string } {
+  const definition = SETTINGS[key];
+  const text = flagValues[definition.env] ?? environment[definition.env] ?? definition.defaultFor?.(environment) ?? definition.defaultValue;
+  try {
+    return { ok: true, value: definition.read(settingsReader({ [definition.env]: text }), definition.env) as Settings[K] };
+  } catch (error) {
+    const from = definition.env in flagValues ? ` (from ${definition.flag})` : '';
+    const detail = error instanceof Error && !error.message.startsWith('env-var:') ? `: ${error.message}` : '';
+    return { ok: false, message: `${definition.env}=${shown(text)}${from} is not valid${detail}; accepted: ${definition.accepts}` };
+  }
 }
 
 function crossChecks(settings: Partial<Settings>): string[] {

@@ -1,6 +1,7 @@
-import { constants, type Stats } from 'node:fs';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
+import { describeFileError, NEVER_WAIT, notARegularFile } from '../files/safe-file.ts';
 
 /**
  * The largest prefs file podvisor reads. Its one key fits in a few bytes; the cap keeps a file replaced by a
@@ -41,16 +42,6 @@ export function parsePrefs(text: string, path: string): PrefsResult {
   return { ok: true, prefs: { autoRestart: value } };
 }
 
-/** Why a file of this kind is not read as prefs, or undefined for a regular file. Pure. */
-export function notARegularFile(stats: Pick<Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isCharacterDevice' | 'isBlockDevice' | 'isSocket'>): string | undefined {
-  if (stats.isFile()) return undefined;
-  if (stats.isDirectory()) return 'is a directory, not a file';
-  if (stats.isFIFO()) return 'is a FIFO (named pipe), not a regular file';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'is a device, not a regular file';
-  if (stats.isSocket()) return 'is a socket, not a regular file';
-  return 'is not a regular file';
-}
-
 /**
  * Reads and parses the prefs file; every failure (missing, not a regular file, too large, unreadable) is a
  * message. The read can never block supervision: the file is opened without waiting (a FIFO with no writer
@@ -60,9 +51,9 @@ export function notARegularFile(stats: Pick<Stats, 'isFile' | 'isDirectory' | 'i
 export async function readPrefs(path: string): Promise<PrefsResult> {
   let file;
   try {
-    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    file = await open(path, constants.O_RDONLY | NEVER_WAIT);
   } catch (error) {
-    return { ok: false, message: `prefs file ${path} ${openFailure(error)}` };
+    return { ok: false, message: `prefs file ${path} ${describeFileError(error)}` };
   }
   try {
     const kind = notARegularFile(await file.stat());
@@ -77,20 +68,10 @@ export async function readPrefs(path: string): Promise<PrefsResult> {
     if (length > PREFS_MAX_BYTES) return { ok: false, message: `prefs file ${path} is larger than ${PREFS_MAX_BYTES} bytes (64 KiB), the most podvisor reads` };
     return parsePrefs(buffer.toString('utf8', 0, length), path);
   } catch (error) {
-    return { ok: false, message: `prefs file ${path} ${openFailure(error)}` };
+    return { ok: false, message: `prefs file ${path} ${describeFileError(error)}` };
   } finally {
     await file.close().catch(() => {});
   }
-}
-
-function openFailure(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'does not exist';
-  if (code === 'EISDIR') return 'is a directory, not a file';
-  if (code === 'EACCES') return 'is not readable (permission denied)';
-  if (code === 'ELOOP') return 'is a loop of symbolic links';
-  if (code === 'ENXIO') return 'is a socket or a device without a driver, not a regular file';
-  return `cannot be read (${code ?? String(error)})`;
 }
 
 function firstLine(text: string): string {

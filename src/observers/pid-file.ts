@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { NO_FOLLOW_NEVER_WAIT, readHead } from '../files/safe-file.ts';
 import type { SupervisionListener } from '../supervisor/supervision.ts';
 import { isUp } from '../supervisor/states.ts';
 
@@ -47,7 +48,7 @@ interface Created {
   readonly content: string;
 }
 
-const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW_NEVER_WAIT;
 
 /**
  * Creates the pid file exclusively (never through a symbolic link, never over a file it did not write, except a
@@ -76,18 +77,7 @@ function createPidFile(path: string, content: string): Created {
 function inspect(path: string): ExistingFile {
   const stats = lstatSync(path);
   if (stats.isSymbolicLink() || !stats.isFile()) return { isSymbolicLink: stats.isSymbolicLink(), isRegularFile: false, firstLine: '' };
-  return { isSymbolicLink: false, isRegularFile: true, firstLine: readHead(path).split('\n', 1)[0] ?? '' };
-}
-
-/** The first HEAD_BYTES of a regular file, never through a symbolic link and never waiting. */
-function readHead(path: string): string {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  try {
-    const head = Buffer.alloc(HEAD_BYTES);
-    return head.toString('latin1', 0, readSync(fd, head, 0, HEAD_BYTES, 0));
-  } finally {
-    closeSync(fd);
-  }
+  return { isSymbolicLink: false, isRegularFile: true, firstLine: readHead(path, HEAD_BYTES).split('\n', 1)[0] ?? '' };
 }
 
 /**
@@ -102,7 +92,7 @@ function removeIfOurs(path: string, created: Created): void {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
-  const same = stats.isFile() && stats.dev === created.device && stats.ino === created.inode && readHead(path) === created.content;
+  const same = stats.isFile() && stats.dev === created.device && stats.ino === created.inode && readHead(path, HEAD_BYTES) === created.content;
   if (!same) throw new Error('was replaced by another file since podvisor wrote it; left alone');
   unlinkSync(path);
 }

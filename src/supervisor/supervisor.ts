@@ -7,6 +7,7 @@ import { clearServer, endEscaped, recordEnd, stopServer } from './server-ending.
 import { ServerProcess } from './server-process.ts';
 import { ServerWatch } from './server-watch.ts';
 import { Shutdown } from './shutdown.ts';
+import { exceededShutdownBudget } from './shutdown-budget.ts';
 import { decideSignal, stopSignalFor, terminalKeystroke, type SignalAction } from './signal-decision.ts';
 import type { Supervision } from './supervision.ts';
 import type { SupervisorOptions } from './supervisor-options.ts';
@@ -53,10 +54,15 @@ export class Supervisor {
   async run(): Promise<number> {
     const { prefsFile } = this.#options.settings;
     if (prefsFile !== undefined) this.#prefs.watch(prefsFile);
+    // At start, so that a grace period too short for the shutdown is seen before the first SIGKILL, not after it.
+    const budget = exceededShutdownBudget(this.#options.settings);
+    if (budget !== undefined) this.#supervision.emit({ type: 'shutdown_budget_exceeded', ...budget });
     try {
       return await this.#loop();
     } catch (error) {
       process.stderr.write(`podvisor: supervision failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      // Said like every other end, so that the termination message and the logs name it too.
+      this.#supervision.emit({ type: 'supervisor_exiting', status: 1, why: `supervision failed: ${error instanceof Error ? error.message : String(error)}` });
       return 1;
     } finally {
       this.#prefs.close();

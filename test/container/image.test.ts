@@ -130,6 +130,16 @@ describe('the podvisor image', { timeout: 900_000 }, () => {
       assert.match(metrics?.body ?? '', /^podvisor_server_restarts_total\{reason="sigint"\} 1$/m);
     });
 
+    it('podvisor ctl as `kubectl exec` runs it, with no shell or kill: status, then restart', async () => {
+      const status = await podman(['exec', container.name, 'podvisor', 'ctl', 'status']);
+      assert.match(status, /^podvisor \S+ \(PID 1\), up .*\n {2}state {5}running\n {2}server {4}pid (\d+), up .*, 0 sessions\n/);
+      const restarts = Number(/^ {2}restarts {2}(\d+)$/m.exec(status)?.[1]);
+      const restart = await podman(['exec', container.name, 'podvisor', 'ctl', 'restart']);
+      assert.match(restart, new RegExp(`^SIGINT sent to podvisor \\(PID 1\\): restarting the server \\(pid \\d+\\)\nthe server runs again: pid \\d+ \\(was \\d+\\), restarts ${restarts + 1}\n$`));
+      assert.equal(await container.inspect('{{.State.Running}}'), 'true');
+      await waitForStatus(`http://127.0.0.1:${metricsPort}/readyz`, 200);
+    });
+
     it('drains an open stream and exits 0 within the grace on `podman stop`', async () => {
       const abort = new AbortController();
       const response = await fetch(`http://127.0.0.1:${streamPort}/live/container-test`, { signal: abort.signal });

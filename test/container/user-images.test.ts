@@ -121,7 +121,8 @@ describe('user images', { timeout: 900_000 }, () => {
     containers.push(container);
     await waitForStatus(`http://127.0.0.1:${metricsPort}/readyz`, 200, 60_000);
     assert.equal((await get(`http://127.0.0.1:${serverPort}/`))?.status, 200, 'python3 -m http.server answers');
-    assert.match(await container.exec(['cat', '/proc/1/cmdline']), /^\/opt\/podvisor\/node_modules\/node\/bin\/node\0\/opt\/podvisor\/dist\/podvisor\.js\0/);
+    // bin/podvisor execs Node with its own flags (--disable-sigusr1, …) before dist/podvisor.js.
+    assert.match(await container.exec(['cat', '/proc/1/cmdline']), /^\/opt\/podvisor\/node_modules\/node\/bin\/node\0(--[a-z0-9=-]+\0)*\/opt\/podvisor\/dist\/podvisor\.js\0/);
     const [started] = await waitForContainerLogs(container, (line) => line.msg === 'server started');
     assert.deepEqual(started?.command, ['python3', '-m', 'http.server', '8000']);
     const metrics = (await get(`http://127.0.0.1:${metricsPort}/metrics`))?.body ?? '';

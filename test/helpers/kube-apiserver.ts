@@ -1,5 +1,5 @@
 // A real, throwaway Kubernetes control plane for the Kubernetes suite: etcd (Debian's etcd-server) and the
-// kube-apiserver that scripts/build-kube-apiserver.sh built, on 127.0.0.1 with random free ports, certificates
+// kube-apiserver that scripts/build-kubernetes.sh built, on 127.0.0.1 with random free ports, certificates
 // and data in a temp dir, RBAC on, and service-account tokens signed by a key of its own. No kubelet,
 // scheduler or controller-manager: objects are stored and validated, Pods stay Pending.
 import { spawn, type ChildProcess } from 'node:child_process';

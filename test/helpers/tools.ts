@@ -1,5 +1,6 @@
-// Where the real external tools the suites drive live: helm, kubectl and kube-apiserver are cached per
-// machine by scripts/prepare-test-tools.sh in $PODVISOR_CACHE (default ~/.cache/podvisor).
+// Where the real external tools the suites drive live, cached per machine in $PODVISOR_CACHE (default
+// ~/.cache/podvisor): helm and kubectl by scripts/prepare-test-tools.sh, the Kubernetes binaries by
+// scripts/build-kubernetes.sh.
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -12,15 +13,15 @@ export const TOOL_CACHE = process.env.PODVISOR_CACHE !== undefined && process.en
 
 export const HELM = join(TOOL_CACHE, 'bin', 'helm');
 export const KUBECTL = join(TOOL_CACHE, 'bin', 'kubectl');
-/** scripts/build-kube-apiserver.sh builds it (KUBE_VERSION, default v1.34.4). */
-export const KUBE_APISERVER = join(TOOL_CACHE, `kube-apiserver-${process.env.KUBE_VERSION ?? 'v1.34.4'}`);
-/** Where scripts/build-kubernetes.sh puts the Kubernetes binaries (kube-controller-manager, kubelet, ...). */
+/** Where scripts/build-kubernetes.sh puts the Kubernetes binaries (KUBE_VERSION, default v1.34.4). */
 export const KUBERNETES_BINARIES = join(TOOL_CACHE, `kubernetes-${process.env.KUBE_VERSION ?? 'v1.34.4'}`);
+export const KUBE_APISERVER = join(KUBERNETES_BINARIES, 'kube-apiserver');
 
 /** The path of a cached tool, or an error that says how to get it. */
 export function requireTool(path: string): string {
   if (!existsSync(path)) {
-    throw new Error(`${path} is missing: run \`bash scripts/prepare-test-tools.sh\` (npm test's pretest does) first`);
+    const how = path.startsWith(KUBERNETES_BINARIES) ? 'bash scripts/build-kubernetes.sh' : 'bash scripts/prepare-test-tools.sh';
+    throw new Error(`${path} is missing: run \`${how}\` (the npm test scripts do) first`);
   }
   return path;
 }

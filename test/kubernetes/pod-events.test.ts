@@ -141,7 +141,7 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
     assert.deepEqual(grants, ['events.events.k8s.io create patch', 'pods get patch'], `the ServiceAccount's rules:\n${list}`);
   });
 
-  test('a crashing server, a fatal line and SIGTERM show up as aggregated Events and current annotations on the Pod', async () => {
+  test('a crashing server, a fatal line, a grace period too short and SIGTERM show up as aggregated Events and current annotations on the Pod', async () => {
     const pod = `${deployment}-crashloop`;
     const uid = await createPod(pod);
     const saDir = await serviceAccountDir('crashloop', pod, uid);
@@ -159,6 +159,8 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
         PODVISOR_FATAL_CONFIRM_SECONDS: '0',
         PODVISOR_HTTP_PORT: String(httpPort),
         PODVISOR_HTTP_HOST: '127.0.0.1',
+        // In a pod the shutdown delay is 5 s: 5 + 2 + 1 s do not fit a 3 s grace period.
+        PODVISOR_TERMINATION_GRACE_SECONDS: '3',
       },
     });
     running.push(podvisor);
@@ -203,6 +205,9 @@ describe('Kubernetes Events and annotations against a real kube-apiserver', { ti
     assert.match(fatal.note, /database connection lost: giving up/);
     const backOff = one('BackOff');
     assert.deepEqual([backOff.type, countOf(backOff)], ['Warning', 3], summary);
+    const budget = one('ShutdownBudgetExceeded');
+    assert.deepEqual([budget.type, budget.action, countOf(budget)], ['Warning', 'Check', 1], summary);
+    assert.match(budget.note, /^Shutdown delay \+ drain \+ kill grace = 8 s do not fit the pod's terminationGracePeriodSeconds \(3 s\)/);
     const shuttingDown = one('ShuttingDown');
     assert.deepEqual([shuttingDown.type, countOf(shuttingDown)], ['Normal', 1], summary);
     assert.match(shuttingDown.note, /SIGTERM/);

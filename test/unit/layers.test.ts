@@ -18,9 +18,10 @@ const LAYERS: Readonly<Record<string, number>> = {
   config: 1,
   pid1: 1,
   ipc: 1,
+  files: 1,
 };
 /** Imports between folders of one layer that the architecture allows. */
-const ALLOWED_SIDEWAYS = new Set(['readiness→config', 'output→config', 'process→pid1', 'process→ipc', 'output→ipc', 'config→ipc', 'pid1→ipc']);
+const ALLOWED_SIDEWAYS = new Set(['readiness→config', 'output→config', 'process→pid1', 'process→ipc', 'output→ipc', 'config→ipc', 'pid1→ipc', 'config→files']);
 
 function sources(directory: string): string[] {
   return readdirSync(directory).flatMap((entry) => {

@@ -9,10 +9,11 @@ import { ROOT } from '../../helpers/podvisor-process.ts';
  * at once with import(), as it loads podvisor's main after installing its signal handlers), and their static
  * imports, transitively.
  */
-function staticallyLoaded(entry: string): Map<string, string> {
+function staticallyLoaded(entry: string, only: (chunk: string) => boolean = () => true): Map<string, string> {
   const loaded = new Map<string, string>();
   const entryText = readFileSync(entry, 'utf8');
-  const pending = [entry, ...[...entryText.matchAll(/import\("(\.[^"]+)"\)/g)].map((match) => join(entry, '..', match[1] as string))];
+  const imported = [...entryText.matchAll(/import\("(\.[^"]+)"\)/g)].map((match) => match[1] as string).filter(only);
+  const pending = [entry, ...imported.map((chunk) => join(entry, '..', chunk))];
   while (pending.length > 0) {
     const file = pending.pop() as string;
     if (loaded.has(file)) continue;
@@ -26,7 +27,8 @@ function staticallyLoaded(entry: string): Map<string, string> {
 
 describe('start-up order (the bundle in dist/, npm run build)', () => {
   it('loads neither prom-client, the HTTP listener nor the regex engine before the server is spawned', () => {
-    const loaded = staticallyLoaded(join(ROOT, 'dist', 'podvisor.js'));
+    // `podvisor ctl` (its own chunk) is a short-lived command beside podvisor, not on the way to the spawn.
+    const loaded = staticallyLoaded(join(ROOT, 'dist', 'podvisor.js'), (chunk) => !/\/ctl-[^/]+\.js$/.test(chunk));
     assert.ok(loaded.size >= 2, 'the entry and its chunks were followed');
     for (const [file, text] of loaded) {
       assert.doesNotMatch(text, /openmetrics-text|collectDefaultMetrics/, `${file} holds prom-client`);
@@ -39,5 +41,16 @@ describe('start-up order (the bundle in dist/, npm run build)', () => {
       [...loaded.values()].some((text) => /import\("\.\/(chunks\/)?start-observers-[^"]+\.js"\)/.test(text)),
       'start-observers is imported dynamically',
     );
+  });
+
+  it('podvisor ctl loads its own small chunk: neither pino, prom-client, the Kubernetes client nor node:http', () => {
+    const loaded = staticallyLoaded(join(ROOT, 'dist', 'podvisor.js'), (chunk) => /\/ctl-[^/]+\.js$/.test(chunk));
+    assert.ok([...loaded.keys()].some((file) => /\/ctl-[^/]+\.js$/.test(file)), 'the ctl chunk was followed');
+    for (const [file, text] of loaded) {
+      // esbuild names every bundled module in a comment: // node_modules/pino/pino.js
+      assert.doesNotMatch(text, /node_modules\/(pino|sonic-boom|prom-client|@kubernetes\/client-node|yaml|re2js)\//, `${file} bundles a library ctl does not need`);
+      assert.doesNotMatch(text, /openmetrics-text|collectDefaultMetrics/, `${file} holds prom-client`);
+      assert.doesNotMatch(text, /from "node:http"/, `${file} loads node:http (~30 ms of start-up)`);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadSettings } from '../../../src/config/load-settings.ts';
+import { loadSettings, readSetting } from '../../../src/config/load-settings.ts';
 
 describe('loadSettings: defaults', () => {
   it('reads every documented default', () => {
@@ -115,4 +115,18 @@ describe('loadSettings: every duration is finite and fits a Node timer (2^31−1
     assert.equal(result.ok, false);
     assert.match(result.ok ? '' : result.errors.join('\n'), /PODVISOR_DRAIN_SECONDS=2000000 plus PODVISOR_KILL_GRACE_MS=2000000000 is longer than 2147483647 ms/);
   });
+});
+
+describe('readSetting: one setting, as loadSettings reads it, whatever the others say', () => {
+  const cases: ReadonlyArray<[string, Parameters<typeof readSetting>, ReturnType<typeof readSetting>]> = [
+    ['the default', ['httpPort', {}, {}], { ok: true, value: 9464 }],
+    ['from the environment, another setting bad', ['httpPort', { PODVISOR_HTTP_PORT: '9000', PODVISOR_DRAIN_SECONDS: '-1' }, {}], { ok: true, value: 9000 }],
+    ['the flag wins', ['httpHost', { PODVISOR_HTTP_HOST: '10.0.0.1' }, { PODVISOR_HTTP_HOST: '::' }], { ok: true, value: '::' }],
+    ['a default that depends on the pod', ['shutdownDelaySeconds', { KUBERNETES_SERVICE_HOST: '10.96.0.1' }, {}], { ok: true, value: 5 }],
+    ['unset optional', ['pidFile', {}, {}], { ok: true, value: undefined }],
+    ['a bad value, named as loadSettings names it', ['httpPort', { PODVISOR_HTTP_PORT: 'x' }, {}], { ok: false, message: 'PODVISOR_HTTP_PORT="x" is not valid; accepted: an integer 0–65535 (0 = no HTTP listener)' }],
+  ];
+  for (const [name, args, expected] of cases) {
+    it(name, () => assert.deepEqual(readSetting(...args), expected));
+  }
 });
