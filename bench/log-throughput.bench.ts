@@ -8,7 +8,9 @@
  * classified and counted, metrics served) and passes every byte into that pipe. Throughput is bytes over the
  * time from the first byte read to the last; direct and podvisor trials alternate. A third trial runs podvisor with a
  * regex rule instead (REGEX_RULE below, matching none of the lines, so every line is decoded and scanned in
- * full): its extra time per line over the level rule is the regex rule's per-line cost.
+ * full): its extra time per line over the level rule is the regex rule's per-line cost. A fourth runs podvisor with
+ * its stdout and stderr on the same pipe (`2>&1`), where the server gets one pipe for both (docs/output.md, "Two
+ * streams in one file or terminal").
  * node bench/log-throughput.bench.ts [TRIALS] [MEGABYTES]
  */
 import { spawn } from 'node:child_process';
@@ -27,7 +29,7 @@ const SERVERS = {
 type ServerName = keyof typeof SERVERS;
 /** A rule as an operator would write it: a few alternatives, none of which the flood's lines contain. */
 const REGEX_RULE = 'regex:OutOfMemoryError|panic: |FATAL ERROR|Segmentation fault';
-type Through = 'direct' | 'podvisor' | 'podvisor-regex';
+type Through = 'direct' | 'podvisor' | 'podvisor-regex' | 'podvisor-combined';
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -41,7 +43,9 @@ async function freePort(): Promise<number> {
 /** MB/s (10^6 bytes) from the first byte read to the last, the byte count, and the seconds per line. */
 async function trial(serverName: ServerName, through: Through): Promise<{ rate: number; bytes: number; secondsPerLine: number }> {
   const server = [NODE, SERVERS[serverName].fixture, '--bytes', String(BYTES)];
-  const [file, ...args] = (through === 'direct' ? server : [PODVISOR, '--', ...server]) as [string, ...string[]];
+  const supervised = [PODVISOR, '--', ...server];
+  const argv = through === 'direct' ? server : through === 'podvisor-combined' ? ['sh', '-c', 'exec "$0" "$@" 2>&1', ...supervised] : supervised;
+  const [file, ...args] = argv as [string, ...string[]];
   const env = { ...process.env, PODVISOR_RESTART_ON_LOG: through === 'podvisor-regex' ? REGEX_RULE : 'fatal', PODVISOR_HTTP_PORT: String(await freePort()), PODVISOR_HTTP_HOST: '127.0.0.1', PODVISOR_KUBERNETES: 'off', PODVISOR_LOG_LEVEL: 'warn' };
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   let received = 0;
@@ -66,6 +70,7 @@ for (const serverName of Object.keys(SERVERS) as ServerName[]) {
   const ratios: number[] = [];
   const regex: number[] = [];
   const regexCostsNs: number[] = [];
+  const combined: number[] = [];
   // One warm-up of each (file cache, JIT), not counted.
   const { bytes } = await trial(serverName, 'direct');
   await trial(serverName, 'podvisor');
@@ -73,13 +78,17 @@ for (const serverName of Object.keys(SERVERS) as ServerName[]) {
     const straight = await trial(serverName, 'direct');
     const through = await trial(serverName, 'podvisor');
     const matched = await trial(serverName, 'podvisor-regex');
-    if (straight.bytes !== bytes || through.bytes !== bytes || matched.bytes !== bytes) throw new Error(`${serverName}: ${through.bytes} bytes through podvisor, ${matched.bytes} with the regex rule, ${straight.bytes} direct, expected ${bytes}`);
+    const joined = await trial(serverName, 'podvisor-combined');
+    if (straight.bytes !== bytes || through.bytes !== bytes || matched.bytes !== bytes || joined.bytes !== bytes) {
+      throw new Error(`${serverName}: ${through.bytes} bytes through podvisor, ${matched.bytes} with the regex rule, ${joined.bytes} combined, ${straight.bytes} direct, expected ${bytes}`);
+    }
+    combined.push(joined.rate);
     direct.push(straight.rate);
     podvisor.push(through.rate);
     regex.push(matched.rate);
     ratios.push(through.rate / straight.rate);
     regexCostsNs.push((matched.secondsPerLine - through.secondsPerLine) * 1e9);
-    progress(`${serverName} ${index + 1}/${TRIALS}: direct ${straight.rate.toFixed(0)} MB/s, podvisor ${through.rate.toFixed(0)} MB/s (${(through.rate / straight.rate).toFixed(2)}×), regex rule ${matched.rate.toFixed(0)} MB/s (+${((matched.secondsPerLine - through.secondsPerLine) * 1e9).toFixed(0)} ns a line)`);
+    progress(`${serverName} ${index + 1}/${TRIALS}: direct ${straight.rate.toFixed(0)} MB/s, podvisor ${through.rate.toFixed(0)} MB/s (${(through.rate / straight.rate).toFixed(2)}×), regex rule ${matched.rate.toFixed(0)} MB/s (+${((matched.secondsPerLine - through.secondsPerLine) * 1e9).toFixed(0)} ns a line), stdout and stderr one pipe ${joined.rate.toFixed(0)} MB/s`);
   }
   const metric = `log throughput (${serverName}) → pipe`;
   rows.push(
@@ -89,6 +98,7 @@ for (const serverName of Object.keys(SERVERS) as ServerName[]) {
     row('podvisor', `log throughput (${serverName}): ratio to direct, paired trials`, '×', ratios, { goal: serverName === 'pino' ? '≥ 0.95' : '≥ 0.5' }),
     row('podvisor', `log throughput (${serverName}) → pipe, regex rule`, 'MB/s', regex, { note: `PODVISOR_RESTART_ON_LOG=${REGEX_RULE}: every line decoded and scanned` }),
     row('podvisor', `regex rule: extra time a line (${serverName}), paired trials`, 'ns', regexCostsNs, { note: 'time per line with the regex rule minus with the level rule' }),
+    row('podvisor', `log throughput (${serverName}) → pipe, podvisor's stdout and stderr one pipe`, 'MB/s', combined, { note: 'the server gets one pipe for both streams (stream="combined")' }),
   );
 }
 printResult('log-throughput', rows);

@@ -87,6 +87,21 @@ await build({
   plugins: [withoutKubernetesDefaultTransport],
 });
 
+// The terminal launcher (src/process/terminal-launcher.ts) is a program of its own that Node starts before each server
+// on a terminal: one CommonJS file, because Node loads it ~3 ms faster than an ES module.
+await build({
+  absWorkingDir: root,
+  entryPoints: { 'terminal-launcher': 'src/process/terminal-launcher.ts' },
+  outdir: staging,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node22',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
 writeKitDeclarations(join(root, staging, 'types'));
 
 const retired = `dist.old-${process.pid}`;

@@ -44,7 +44,14 @@ export interface LaunchOptions {
   readonly podvisorEnv?: Readonly<Record<string, string>>;
   /** Runs the whole invocation as PID 1 of a new PID namespace (`unshare --pid --fork --mount-proc`), as in a container. */
   readonly asPid1?: boolean;
+  /** Extra environment for the whole invocation, whatever the subject. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Runs the invocation on a new terminal, its controlling terminal (test/helpers/pty-relay.py), as `docker run -it` does. */
+  readonly onTerminal?: boolean;
 }
+
+/** The pseudo-terminal relay of the tests: `python3 pty-relay.py ROWS COLUMNS COMMAND…`. */
+export const PTY_RELAY = join(ROOT, 'test', 'helpers', 'pty-relay.py');
 
 export interface Launched {
   readonly subject: Subject | 'direct';
@@ -187,8 +194,9 @@ function argvFor(subject: Subject | 'direct', command: readonly string[], option
 export function launch(subject: Subject | 'direct', command: readonly string[], options: LaunchOptions = {}): Launched {
   const dir = mkdtempSync(join(tmpdir(), `bench-${subject}-`));
   const invocation = argvFor(subject, command, options, dir);
-  const env = invocation.env;
-  const argv = options.asPid1 === true ? ['unshare', '--pid', '--fork', '--mount-proc', ...invocation.argv] : invocation.argv;
+  const env = { ...invocation.env, ...options.env };
+  const onTerminal = options.onTerminal === true ? ['python3', PTY_RELAY, '24', '80', ...invocation.argv] : invocation.argv;
+  const argv = options.asPid1 === true ? ['unshare', '--pid', '--fork', '--mount-proc', ...onTerminal] : onTerminal;
   const [file, ...args] = argv as [string, ...string[]];
   const child = spawn(file, args, { stdio: 'ignore', env, detached: true });
   const pid = child.pid as number;

@@ -13,6 +13,7 @@ import { terminationLogTarget, writeTerminationLog } from '../observers/terminat
 import { EMPTY_TERMINATION_RECORD, recordTermination, terminationMessage, type TerminationSummary } from '../observers/termination-message.ts';
 import { OrphanReaper } from '../pid1/reaper.ts';
 export { exitNow } from '../pid1/exit-now.ts';
+import { Terminal } from '../process/terminal.ts';
 import { receiveSigusr1 } from '../pid1/signal-mask.ts';
 import { Supervision, type SupervisionListener } from '../supervisor/supervision.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
@@ -125,6 +126,7 @@ async function supervise(
     readiness,
     supervision,
     output: output.factory,
+    terminal: Terminal.atStdin(),
     environment: serverEnvironment(environment, settings),
     readPrefs: prefsFile === undefined || readPrefs === undefined ? undefined : () => (readPrefs as (path: string) => Promise<PrefsResult>)(prefsFile),
     initialPrefs,

@@ -12,7 +12,7 @@ export function logEvents(logger: Logger): SupervisionListener {
         logger.debug({ from: event.from, to: event.to }, 'state changed');
         break;
       case 'server_spawned':
-        logger.info({ serverPid: event.pid, command: event.command, restarts: snapshot.restarts }, 'server started');
+        logger.info({ serverPid: event.pid, command: event.command, restarts: snapshot.restarts, ...(event.terminal === true ? { terminal: true } : {}) }, 'server started');
         break;
       case 'server_spawn_failed':
         logger.error({ command: event.command, exitStatus: event.status }, event.message);

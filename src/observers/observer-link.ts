@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DestinationStream } from 'pino';
+import type { OutputStream } from '../output/output-stream.ts';
 import type { SupervisionEvent } from '../supervisor/events.ts';
 import type { Supervision, SupervisionSnapshot } from '../supervisor/supervision.ts';
 import { observerSettings, type FromObservers, type ObservedEvent, type ObserverSettings, type ObserverSetup, type ToObservers } from './observer-protocol.ts';
@@ -46,7 +47,7 @@ export function startObserverThread(options: ObserverLinkOptions): ObserverLink 
   /** Facts changed without an event since the last message (a session count, a fatal line's pending confirmation). */
   let snapshotChanged = false;
   let flushQueued = false;
-  const lineCounts = new Map<string, { stream: 'stdout' | 'stderr'; level: string; count: number }>();
+  const lineCounts = new Map<string, { stream: OutputStream; level: string; count: number }>();
   let countTimer: NodeJS.Timeout | undefined;
   let state: 'running' | 'closing' | 'closed' = 'running';
   let closed: () => void = () => {};

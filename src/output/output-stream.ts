@@ -1,2 +1,5 @@
-/** One of the server's two output streams, as podvisor reads and labels them. */
-export type OutputStream = 'stdout' | 'stderr';
+/**
+ * One of the server's output streams, as podvisor reads and labels them: `combined` is stdout and stderr in one
+ * pipe, when podvisor's own stdout and stderr are the same file or terminal (docs/output.md).
+ */
+export type OutputStream = 'stdout' | 'stderr' | 'combined';

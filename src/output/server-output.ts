@@ -15,12 +15,14 @@ export interface OutputHandlers {
 
 /**
  * How one server process's stdout and stderr reach podvisor's. `inherit` hands the server podvisor's own
- * descriptors (zero cost, nothing inspected); `pipe` passes every byte through podvisor.
+ * descriptors (zero cost, nothing inspected); `pipe` passes every byte through podvisor; stderr `stdout` gives
+ * the server one pipe for both streams.
  */
 export interface ServerOutput {
   readonly stdout: 'inherit' | 'pipe';
-  readonly stderr: 'inherit' | 'pipe';
-  /** Takes the server's pipes (null when inherited); resolves once both have ended and been written out. */
+  /** `stdout`: the same pipe as stdout (the streams combined, in the order the server wrote them). */
+  readonly stderr: 'inherit' | 'pipe' | 'stdout';
+  /** Takes the server's pipes (null when inherited or combined); resolves once both have ended and been written out. */
   attach(stdout: Readable | null, stderr: Readable | null): Promise<void>;
 }
 

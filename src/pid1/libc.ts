@@ -7,8 +7,8 @@ import type koffiModule from 'koffi';
 type Koffi = typeof koffiModule;
 
 /**
- * The few libc calls Node does not offer: waitpid on one pid, prctl(PR_SET_CHILD_SUBREAPER), and a pipe
- * whose size podvisor chooses.
+ * The few libc calls Node does not offer: waitpid on one pid, prctl(PR_SET_CHILD_SUBREAPER), a pipe whose size
+ * podvisor chooses, and the terminal's foreground process group and settings.
  */
 export interface Libc {
   /** waitpid(pid, &status, WNOHANG): the pid reaped, 0 when it still runs, -1 on error. */
@@ -31,7 +31,20 @@ export interface Libc {
   unblockSignal(signal: NodeJS.Signals): boolean;
   /** _exit(status): the process ends now, without Node's teardown. */
   exitNow(status: number): never;
+  /** pthread_sigmask(SIG_BLOCK) of one signal, on the calling thread. */
+  blockSignal(signal: NodeJS.Signals): boolean;
+  /** getpgrp(): the calling process's group. */
+  processGroup(): number;
+  /** tcgetpgrp(fd): the foreground process group of the terminal at `fd`, -1 when it is not our controlling terminal. */
+  foregroundGroup(fd: number): number;
+  /** tcsetpgrp(fd, group): makes `group` the terminal's foreground (SIGTTOU must be blocked when we are not it). */
+  setForegroundGroup(fd: number, group: number): boolean;
+  /** tcgetattr(fd): the terminal's settings (struct termios, kept opaque), or undefined when `fd` is no terminal. */
+  terminalSettings(fd: number): Uint8Array | undefined;
+  /** tcsetattr(fd, TCSANOW, settings): settings from terminalSettings, applied now. */
+  applyTerminalSettings(fd: number, settings: Uint8Array): boolean;
 }
+
 
 const WNOHANG = 1;
 const WEXITED = 4;
@@ -47,11 +60,16 @@ const F_SETPIPE_SZ = 1031;
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
 const SOCK_CLOEXEC = O_CLOEXEC;
+const SIG_BLOCK = 0;
 const SIG_UNBLOCK = 1;
+const TCSANOW = 0;
+/** glibc's struct termios is 60 bytes on Linux; room to spare for other layouts. */
+const TERMIOS_BYTES = 256;
 /** glibc's sigset_t: 1024 bits. */
 const SIGSET_WORDS = 16;
 
 let loaded: Libc | undefined;
+let koffiPath: string | undefined;
 
 /** glibc's and musl's dynamic loaders, by Node's name for the CPU: musl systems have the latter. */
 const MUSL_LOADER: Readonly<Partial<Record<string, string>>> = { x64: '/lib/ld-musl-x86_64.so.1', arm64: '/lib/ld-musl-aarch64.so.1' };
@@ -70,11 +88,15 @@ function loadKoffi(): Koffi {
       const native = require(`@koromix/koffi-linux-${process.arch}/linux_${process.arch}/koffi.node`) as Partial<Koffi> & { version?: unknown };
       // koffi's own check: the addon must be the version of the koffi package installed.
       const expected = (JSON.parse(readFileSync(join(dirname(require.resolve('koffi')), 'package.json'), 'utf8')) as { version?: unknown }).version;
-      if (native.version === expected && typeof native.load === 'function') return native as Koffi;
+      if (native.version === expected && typeof native.load === 'function') {
+        koffiPath = require.resolve(`@koromix/koffi-linux-${process.arch}/linux_${process.arch}/koffi.node`);
+        return native as Koffi;
+      }
     } catch {
       // Not installed that way: koffi's entry point finds it.
     }
   }
+  koffiPath = require.resolve('koffi');
   return require('koffi') as Koffi;
 }
 
@@ -90,7 +112,18 @@ export function libc(): Libc {
   const socketpair = library.func('int socketpair(int domain, int type, int protocol, _Out_ int *fds)');
   const pthreadSigmask = library.func('int pthread_sigmask(int how, const uint64_t *set, _Out_ uint64_t *old)');
   const exitProcess = library.func('void _exit(int status)');
+  const getpgrp = library.func('int getpgrp()');
+  const tcgetpgrp = library.func('int tcgetpgrp(int fd)');
+  const tcsetpgrp = library.func('int tcsetpgrp(int fd, int group)');
+  const tcgetattr = library.func('int tcgetattr(int fd, _Out_ uint8_t *termios)');
+  const tcsetattr = library.func('int tcsetattr(int fd, int when, const uint8_t *termios)');
   const info = new Int32Array(SIGINFO_INTS);
+  const changeSignalMask = (how: number, signal: NodeJS.Signals): boolean => {
+    const number = constants.signals[signal];
+    const set = new BigUint64Array(SIGSET_WORDS);
+    set[Math.floor((number - 1) / 64)] = 1n << BigInt((number - 1) % 64);
+    return (pthreadSigmask(how, set, null) as number) === 0;
+  };
   loaded = {
     waitpidNoHang(pid) {
       const status = [0];
@@ -116,10 +149,26 @@ export function libc(): Libc {
       return fcntl(fd, F_SETPIPE_SZ, 'int', bytes) as number;
     },
     unblockSignal(signal) {
-      const number = constants.signals[signal];
-      const set = new BigUint64Array(SIGSET_WORDS);
-      set[Math.floor((number - 1) / 64)] = 1n << BigInt((number - 1) % 64);
-      return (pthreadSigmask(SIG_UNBLOCK, set, null) as number) === 0;
+      return changeSignalMask(SIG_UNBLOCK, signal);
+    },
+    blockSignal(signal) {
+      return changeSignalMask(SIG_BLOCK, signal);
+    },
+    processGroup() {
+      return getpgrp() as number;
+    },
+    foregroundGroup(fd) {
+      return tcgetpgrp(fd) as number;
+    },
+    setForegroundGroup(fd, group) {
+      return (tcsetpgrp(fd, group) as number) === 0;
+    },
+    terminalSettings(fd) {
+      const settings = new Uint8Array(TERMIOS_BYTES);
+      return (tcgetattr(fd, settings) as number) === 0 ? settings : undefined;
+    },
+    applyTerminalSettings(fd, settings) {
+      return (tcsetattr(fd, TCSANOW, settings) as number) === 0;
     },
     socketPair() {
       const fds = new Int32Array(2);
@@ -132,4 +181,10 @@ export function libc(): Libc {
     },
   };
   return loaded;
+}
+
+/** Where podvisor loaded koffi from: the prebuilt addon itself, or koffi's entry point (see loadKoffi). */
+export function koffiModulePath(): string {
+  libc();
+  return koffiPath as string;
 }

@@ -12,7 +12,8 @@ export type RestartReason = (typeof RESTART_REASONS)[number];
  */
 export type SupervisionEvent =
   | { readonly type: 'transition'; readonly from: SupervisionState; readonly to: SupervisionState }
-  | { readonly type: 'server_spawned'; readonly pid: number; readonly command: readonly string[] }
+  /** `terminal`: the server got podvisor's terminal as its foreground (docs/supervision.md, "On a terminal"). */
+  | { readonly type: 'server_spawned'; readonly pid: number; readonly command: readonly string[]; readonly terminal?: boolean }
   | { readonly type: 'server_spawn_failed'; readonly command: readonly string[]; readonly message: string; readonly status: number }
   | { readonly type: 'server_exited'; readonly pid: number; readonly exit: ServerExit; readonly ranForMs: number; readonly stoppedBy?: 'podvisor' }
   | {

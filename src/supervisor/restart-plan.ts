@@ -28,6 +28,8 @@ export interface ExitFacts {
   readonly killedAtDeadline: boolean;
   /** The signals podvisor sent this server to stop it (SIGINT for a restart, the stop signal), in order. */
   readonly signalsSent?: readonly NodeJS.Signals[];
+  /** It died of a Ctrl-C or Ctrl-\ at podvisor's terminal (signal-decision.ts, terminalKeystroke): the operator's stop. */
+  readonly keystroke?: NodeJS.Signals | undefined;
 }
 
 export type ExitDecision =
@@ -50,7 +52,8 @@ export function decideAfterExit(facts: ExitFacts): ExitDecision {
 
   if (stopCause?.kind === 'shutdown') {
     if (facts.killedAtDeadline) return { action: 'exit', status: killedBySignalStatus(9) };
-    return { action: 'exit', status: answeredStop(exit, [...(facts.signalsSent ?? []), stopCause.signal]) ? EXIT.ok : serverStatus };
+    const stopsAsked = [...(facts.signalsSent ?? []), stopCause.signal, ...(facts.keystroke === undefined ? [] : [facts.keystroke])];
+    return { action: 'exit', status: answeredStop(exit, stopsAsked) ? EXIT.ok : serverStatus };
   }
 
   const reason = restartReason(facts, stopCause);

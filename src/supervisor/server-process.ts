@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerOutput } from '../output/server-output.ts';
 import { groupExists, groupMembers, membersThatCanEnd, signalGroup } from '../process/process-group.ts';
 import { spawnServer, type SpawnedServer } from '../process/spawn-server.ts';
+import type { Terminal } from '../process/terminal.ts';
 import type { StopCause } from './restart-plan.ts';
 import { StopDeadline, stopDeadlineMs, type DeadlineSettings } from './stop-deadline.ts';
 
@@ -45,6 +46,8 @@ export interface StartOptions {
   readonly command: readonly string[];
   readonly environment: NodeJS.ProcessEnv;
   readonly output: ServerOutput;
+  /** podvisor's terminal, when its stdin is one: the server gets it when podvisor holds its foreground. */
+  readonly terminal?: Terminal | undefined;
   readonly deadline: DeadlineSettings;
   /** Told the pid before any event can run, so that the orphan reaper never takes libuv's child. */
   readonly onPid: (pid: number) => void;
@@ -80,6 +83,7 @@ export class ServerProcess {
       stdout: options.output.stdout,
       stderr: options.output.stderr,
       environment: options.environment,
+      terminal: options.terminal?.handover().give === true ? options.terminal : undefined,
       onPid: options.onPid,
     });
     if (!result.ok) return result;

@@ -25,6 +25,8 @@ export interface WatchContext {
   stop(signal: NodeJS.Signals, cause: StopCause): void;
   /** The server reached `running`. */
   ready(): void;
+  /** The server was stopped (SIGSTOP, Ctrl-Z) or continues. */
+  suspended(suspended: boolean): void;
 }
 
 /** How often the server's listening ports are looked at while it runs (a /proc read of its process group). */
@@ -191,6 +193,7 @@ export class ServerWatch {
     if (suspended === this.#suspended || !this.#context.isCurrent()) return;
     this.#suspended = suspended;
     this.#supervision.update({ serverSuspended: suspended });
+    this.#context.suspended(suspended);
     this.#supervision.emit({ type: 'server_suspended', suspended });
   }
 }

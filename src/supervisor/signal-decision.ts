@@ -47,6 +47,21 @@ export type SignalAction =
   | { readonly kind: 'reload_prefs' }
   | { readonly kind: 'forward'; readonly signal: NodeJS.Signals };
 
+/** Keys that make the terminal send a signal to its foreground process group, and the signal each sends. */
+export const TERMINAL_KEYSTROKES: Readonly<Partial<Record<NodeJS.Signals, string>>> = { SIGINT: 'Ctrl-C', SIGQUIT: 'Ctrl-\\' };
+
+/**
+ * Whether the server's end was a keystroke at podvisor's terminal: it had the terminal's foreground and died of
+ * SIGINT or SIGQUIT that podvisor did not send. The kernel sends Ctrl-C and Ctrl-\ to the foreground group only,
+ * so podvisor never receives them itself; the keystroke then means what that signal sent to podvisor means
+ * (docs/supervision.md, "On a terminal"). Pure.
+ */
+export function terminalKeystroke(facts: { readonly hadTerminal: boolean; readonly exitSignal: NodeJS.Signals | null; readonly signalsSent: readonly NodeJS.Signals[] }): NodeJS.Signals | undefined {
+  const signal = facts.exitSignal;
+  if (!facts.hadTerminal || signal === null || TERMINAL_KEYSTROKES[signal] === undefined || facts.signalsSent.includes(signal)) return undefined;
+  return signal;
+}
+
 /** The signal that stops the server for a shutdown asked for with `received`. */
 export function stopSignalFor(received: NodeJS.Signals, setting: NodeJS.Signals | undefined): NodeJS.Signals {
   if (setting !== undefined) return setting;

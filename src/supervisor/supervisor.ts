@@ -8,7 +8,7 @@ import { ServerProcess } from './server-process.ts';
 import { ServerWatch } from './server-watch.ts';
 import { Shutdown } from './shutdown.ts';
 import { exceededShutdownBudget } from './shutdown-budget.ts';
-import { decideSignal, stopSignalFor, type SignalAction } from './signal-decision.ts';
+import { decideSignal, stopSignalFor, terminalKeystroke, type SignalAction } from './signal-decision.ts';
 import type { Supervision } from './supervision.ts';
 import type { SupervisorOptions } from './supervisor-options.ts';
 
@@ -71,8 +71,11 @@ export class Supervisor {
 
   /** A signal podvisor received: acted on as the signal table says. */
   handleSignal(signal: NodeJS.Signals): void {
-    const server = this.#server;
-    const actions = decideSignal(signal, {
+    for (const action of this.#decideSignal(signal, this.#server)) this.#act(action);
+  }
+
+  #decideSignal(signal: NodeJS.Signals, server: ServerProcess | undefined): readonly SignalAction[] {
+    return decideSignal(signal, {
       shutdown: this.#shutdown.phase,
       server: server === undefined ? 'none' : server.facts.stopCause === undefined ? 'running' : 'asked_to_stop',
       lastSigintAt: this.#lastSigintAt,
@@ -81,7 +84,31 @@ export class Supervisor {
       stopSignal: this.#options.settings.stopSignal,
       sighup: this.#options.settings.sighup,
     });
-    for (const action of actions) this.#act(action);
+  }
+
+  /**
+   * The server that had the terminal died of a Ctrl-C or Ctrl-\ typed there (signal-decision.ts, terminalKeystroke):
+   * it means what the signal table says that signal to podvisor means, for a server that has already ended. A
+   * restart in place is a restart at once (reason `sigint`); a shutdown needs no stop signal any more.
+   */
+  #keystroke(server: ServerProcess, signal: NodeJS.Signals): void {
+    for (const action of this.#decideSignal(signal, server)) {
+      switch (action.kind) {
+        case 'remember_sigint':
+          this.#lastSigintAt = this.#now();
+          break;
+        case 'stop_server':
+          server.update({ stopCause: action.cause });
+          break;
+        case 'shutdown':
+          server.update({ stopCause: { kind: 'shutdown', signal: action.stopSignal } });
+          this.#shutdown.begin(action.received, action.stopSignal, false);
+          break;
+        default:
+          // The delay's end, a forward, a prefs reload, the back-off's end: nothing to do for a server that is gone.
+          break;
+      }
+    }
   }
 
   /** A line of the current server's output reached the error-log rule's threshold (what the output path calls). */
@@ -175,6 +202,7 @@ export class Supervisor {
       command,
       environment: this.#options.environment,
       output,
+      terminal: this.#options.terminal,
       deadline: settings,
       onPid: (pid) => this.#options.ownChildren.add(pid),
       isOwnChild: (pid) => this.#options.ownChildren.has(pid),
@@ -189,7 +217,7 @@ export class Supervisor {
     this.#server = server;
     this.#supervision.update({ pid: server.pid, serverStartedAt: server.facts.startedAt, backoffMs: 0, sessions: undefined, fatalLinePending: false, serverSuspended: false });
     this.#supervision.apply({ type: 'spawned' });
-    this.#supervision.emit({ type: 'server_spawned', pid: server.pid, command });
+    this.#supervision.emit({ type: 'server_spawned', pid: server.pid, command, terminal: server.spawned.hasTerminal });
     const watch = new ServerWatch(server, {
       settings,
       readiness: this.#options.readiness,
@@ -198,6 +226,13 @@ export class Supervisor {
       stop: (signal: NodeJS.Signals, cause: StopCause) => this.#stopServer(server, signal, cause),
       ready: () => {
         this.#everReady = true;
+      },
+      // A server stopped at the terminal (Ctrl-Z) hands it back to podvisor, as a shell takes it back from a job.
+      suspended: (suspended: boolean) => {
+        const { child } = server.spawned;
+        if (!server.spawned.hasTerminal || child.exitCode !== null || child.signalCode !== null) return;
+        if (suspended) this.#options.terminal?.takeBack();
+        else this.#options.terminal?.giveTo(server.pid);
       },
     });
     owner.watch = watch;
@@ -213,6 +248,8 @@ export class Supervisor {
     server.readiness.abort();
     // The kit's last reports (a fatal error, the last session count) are read before the exit is judged.
     await server.channelRead();
+    const keystroke = terminalKeystroke({ hadTerminal: server.spawned.hasTerminal, exitSignal: exit.signal, signalsSent: server.facts.signalsSent });
+    if (keystroke !== undefined) this.#keystroke(server, keystroke);
     const watch = this.#watch;
     watch?.close();
     this.#shutdown.endDelay('cut_short');
@@ -231,6 +268,7 @@ export class Supervisor {
         fatalLinePending: ended.fatalLinePending,
         killedAtDeadline: server.deadline.killedServer,
         signalsSent: facts.signalsSent,
+        keystroke,
       },
       fatalLine: facts.fatalLine,
       ranForMs: ended.ranForMs,

@@ -131,6 +131,8 @@ describe('the podvisor image', { timeout: 900_000 }, () => {
     });
 
     it('podvisor ctl as `kubectl exec` runs it, with no shell or kill: status, then restart', async () => {
+      // The test before sent a SIGINT: a second within 3 s would be Ctrl-C twice, a shutdown (docs/shutdown.md).
+      await new Promise((resolve) => setTimeout(resolve, 3100));
       const status = await podman(['exec', container.name, 'podvisor', 'ctl', 'status']);
       assert.match(status, /^podvisor \S+ \(PID 1\), up .*\n {2}state {5}running\n {2}server {4}pid (\d+), up .*, 0 sessions\n/);
       const restarts = Number(/^ {2}restarts {2}(\d+)$/m.exec(status)?.[1]);

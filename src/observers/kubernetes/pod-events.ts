@@ -62,7 +62,7 @@ export function podEventsFor(event: SupervisionEvent, context: PodEventContext):
       return [restarting, { type: 'Warning', reason: 'BackOff', action: 'Wait', note: 'Back-off restarting the crashing server: each restart waits longer while it keeps crashing' }];
     }
     case 'fatal_reported': {
-      const where = event.source === 'kit' ? 'over the kit channel' : `on ${event.stream ?? 'its output'}`;
+      const where = event.source === 'kit' ? 'over the kit channel' : `on ${event.stream === 'combined' ? 'stdout+stderr' : (event.stream ?? 'its output')}`;
       return [{ type: 'Warning', reason: 'FatalError', action: 'Stop', note: limitNote(`The server reported a fatal error ${where}: ${quoteLine(event.line)}`) }];
     }
     case 'fatal_not_confirmed':

@@ -27,9 +27,12 @@ async function json(port: number, path: string): Promise<Record<string, unknown>
 }
 
 describe('signals never raced', () => {
-  it('SIGINT then SIGTERM 0–2 ms later, to a server that answers SIGINT with 254: podvisor exits 0 every time', async () => {
+  it('SIGINT then SIGTERM 0–2 ms later, to a server that answers SIGINT with 254 (and SIGTERM with 0): podvisor exits 0 every time', async () => {
+    // Whether the SIGTERM meets the server that got the SIGINT or, on a loaded machine, the one restarted after it,
+    // the outcome is what SIGTERM alone gives: 0.
+    const server = 'trap "exit 254" INT; trap "exit 0" TERM; while :; do sleep 1 & wait $!; done';
     for (const gapMs of [0, 0, 1, 1, 2, 2, 0, 1, 2, 0]) {
-      const podvisor = start({ command: [join(FIXTURES, 'slow-term.sh'), '0', '254'] });
+      const podvisor = start({ command: ['sh', '-c', server] });
       await podvisor.waitForLog(message('server started'));
       await delay(50);
       podvisor.signal('SIGINT');

@@ -103,6 +103,18 @@ describe('decideAfterExit: a shutdown outranks a restart podvisor had asked for'
   });
 });
 
+describe('decideAfterExit: a Ctrl-C or Ctrl-\\ at the terminal ended the server (keystroke)', () => {
+  const rows: Array<[string, Partial<ExitFacts>, ServerExit, ReturnType<typeof decideAfterExit>]> = [
+    ['Ctrl-C, as SIGINT to podvisor: a restart in place (reason sigint)', { keystroke: 'SIGINT', stopCause: { kind: 'restart', reason: 'sigint' } }, killed('SIGINT'), { action: 'restart', reason: 'sigint' }],
+    ['Ctrl-C twice: shut down with SIGINT; dying of the keystroke is a clean end', { keystroke: 'SIGINT', stopCause: { kind: 'shutdown', signal: 'SIGTERM' }, shutdownSignal: 'SIGTERM' }, killed('SIGINT'), { action: 'exit', status: 0 }],
+    ['Ctrl-\\: shut down as on SIGQUIT, exit 0', { keystroke: 'SIGQUIT', stopCause: { kind: 'shutdown', signal: 'SIGQUIT' }, shutdownSignal: 'SIGQUIT' }, killed('SIGQUIT'), { action: 'exit', status: 0 }],
+    ['Ctrl-C during a shutdown podvisor had begun (SIGTERM): a clean end too', { keystroke: 'SIGINT', shutdownSignal: 'SIGTERM' }, killed('SIGINT'), { action: 'exit', status: 0 }],
+    ['without the keystroke, dying of SIGINT during a SIGTERM shutdown is the server\'s own end: 130', { shutdownSignal: 'SIGTERM' }, killed('SIGINT'), { action: 'exit', status: 130 }],
+    ['Ctrl-C with the restart policy never: exits with the status of the signal, 130', { keystroke: 'SIGINT', policy: 'never', stopCause: { kind: 'restart', reason: 'sigint' } }, killed('SIGINT'), { action: 'exit', status: 130 }],
+  ];
+  for (const [name, overrides, exit, expected] of rows) it(name, () => assert.deepEqual(decideAfterExit(facts(exit, overrides)), expected));
+});
+
 const SETTINGS: RestartSettings = { restartDelayMs: 1000, backoffMaxMs: 30000, stableAfterMs: 60000, startLimit: { burst: 3, intervalMs: 300000 } };
 const NO_JITTER = (): number => 0.5;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideSignal, HANDLED_SIGNALS, SECOND_SIGINT_WINDOW_MS, stopSignalFor, type SignalAction, type SignalSituation } from '../../../src/supervisor/signal-decision.ts';
+import { decideSignal, HANDLED_SIGNALS, SECOND_SIGINT_WINDOW_MS, stopSignalFor, terminalKeystroke, type SignalAction, type SignalSituation } from '../../../src/supervisor/signal-decision.ts';
 
 const NOW = 1_000_000;
 const running: SignalSituation = { shutdown: 'none', server: 'running', lastSigintAt: undefined, now: NOW, delayApplies: false, stopSignal: undefined, sighup: 'forward' };
@@ -59,4 +59,19 @@ describe('decideSignal: what each signal means in each situation', () => {
     assert.equal(stopSignalFor('SIGQUIT', undefined), 'SIGQUIT');
     assert.equal(stopSignalFor('SIGTERM', 'SIGQUIT'), 'SIGQUIT');
   });
+});
+
+describe('terminalKeystroke: was the server ended by a key typed at the terminal it had?', () => {
+  const rows: Array<[string, boolean, NodeJS.Signals | null, readonly NodeJS.Signals[], NodeJS.Signals | undefined]> = [
+    ['it had the terminal and died of SIGINT podvisor did not send: Ctrl-C', true, 'SIGINT', [], 'SIGINT'],
+    ['… of SIGQUIT: Ctrl-\\', true, 'SIGQUIT', [], 'SIGQUIT'],
+    ['… of SIGINT while podvisor was stopping it with SIGTERM: still the keystroke', true, 'SIGINT', ['SIGTERM'], 'SIGINT'],
+    ['… of the SIGINT podvisor sent (kill -INT podvisor): podvisor\'s own restart', true, 'SIGINT', ['SIGINT'], undefined],
+    ['… of SIGQUIT podvisor sent as its stop signal', true, 'SIGQUIT', ['SIGQUIT'], undefined],
+    ['no terminal: a SIGINT from elsewhere is a crash like any signal', false, 'SIGINT', [], undefined],
+    ['SIGTERM is no keystroke', true, 'SIGTERM', [], undefined],
+    ['SIGTSTP (Ctrl-Z) stops, it does not end', true, 'SIGTSTP', [], undefined],
+    ['an exit code is no keystroke', true, null, [], undefined],
+  ];
+  for (const [name, hadTerminal, exitSignal, signalsSent, expected] of rows) it(name, () => assert.equal(terminalKeystroke({ hadTerminal, exitSignal, signalsSent }), expected));
 });

@@ -17,6 +17,7 @@ test('each supervision event that matters becomes its Event', () => {
       ['Warning ServerRestarting RestartAfterFatalLog: Restarting the server after fatal_log (signal SIGTERM)', 'Warning BackOff Wait: Back-off restarting the crashing server: each restart waits longer while it keeps crashing'],
     ],
     [{ type: 'fatal_reported', source: 'log', line: 'FATAL: disk full', stream: 'stderr' }, ['Warning FatalError Stop: The server reported a fatal error on stderr: FATAL: disk full']],
+    [{ type: 'fatal_reported', source: 'log', line: 'FATAL: disk full', stream: 'combined' }, ['Warning FatalError Stop: The server reported a fatal error on stdout+stderr: FATAL: disk full']],
     [{ type: 'fatal_reported', source: 'kit', line: 'cannot bind' }, ['Warning FatalError Stop: The server reported a fatal error over the kit channel: cannot bind']],
     [{ type: 'gave_up', restarts: 10, intervalMs: 300000, exitStatus: 1 }, ['Warning GaveUp Exit: Start limit reached: more than 10 restarts within 300000 ms; podvisor exits 1']],
     [{ type: 'shutdown_started', signal: 'SIGTERM' }, ['Normal ShuttingDown Stop: SIGTERM received: draining the server (at most 5 s)']],
