@@ -11,7 +11,7 @@
  * node bench/kubernetes.bench.ts [TRIALS]
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -67,7 +67,14 @@ async function serverStartedEvents(cluster: KubeApiServer): Promise<number> {
   return list.items.filter((event) => event.reason === 'ServerStarted').length;
 }
 
-async function steadyRss(env: Record<string, string>, recorded: (() => Promise<boolean>) | undefined): Promise<number[]> {
+/** Anonymous memory of `pid` in MB (smaps_rollup): podvisor's own, without the node executable's shared pages. */
+function anonymousMb(pid: number): number {
+  const match = /^Anonymous:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  if (match === null) throw new Error(`no Anonymous for ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
+async function steadyRss(env: Record<string, string>, recorded: (() => Promise<boolean>) | undefined): Promise<{ rss: number[]; anonymous: number[] }> {
   const port = await freePort();
   const running = launch('podvisor', ['sleep', '600'], { podvisorEnv: { ...env, PODVISOR_HTTP_PORT: String(port), PODVISOR_HTTP_HOST: '127.0.0.1' } });
   try {
@@ -83,11 +90,13 @@ async function steadyRss(env: Record<string, string>, recorded: (() => Promise<b
       await delay(500);
     }
     const samples: number[] = [];
+    const anonymous: number[] = [];
     for (let i = 0; i < 10; i++) {
       samples.push(rssMb(running.pid));
+      anonymous.push(anonymousMb(running.pid));
       await delay(100);
     }
-    return samples;
+    return { rss: samples, anonymous };
   } finally {
     await running.stop();
   }
@@ -171,8 +180,12 @@ try {
   rows.push(row('podvisor (Kubernetes on)', 'start-up: exec of podvisor → server runs', 'ms', startOn, { goal: 'unchanged vs off' }));
   progress('kubernetes: steady RSS on/off');
   const before = await serverStartedEvents(cluster);
-  rows.push(row('podvisor (Kubernetes off)', 'steady RSS of podvisor, HTTP port open', 'MB', await steadyRss(off, undefined)));
-  rows.push(row('podvisor', 'steady RSS of podvisor, HTTP port open, Kubernetes on (Events recorded)', 'MB', await steadyRss(on, async () => (await serverStartedEvents(cluster)) > before), { goal: '≤ 65 MB' }));
+  const memoryOff = await steadyRss(off, undefined);
+  const memoryOn = await steadyRss(on, async () => (await serverStartedEvents(cluster)) > before);
+  rows.push(row('podvisor (Kubernetes off)', 'steady RSS of podvisor, HTTP port open', 'MB', memoryOff.rss));
+  rows.push(row('podvisor', 'steady RSS of podvisor, HTTP port open, Kubernetes on (Events recorded)', 'MB', memoryOn.rss, { goal: '≤ 65 MB' }));
+  rows.push(row('podvisor (Kubernetes off)', 'steady anonymous memory of podvisor, HTTP port open', 'MB', memoryOff.anonymous));
+  rows.push(row('podvisor (Kubernetes on)', 'steady anonymous memory of podvisor, HTTP port open, Kubernetes on', 'MB', memoryOn.anonymous));
 } finally {
   space.remove();
   await cluster.close();
