@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, linkSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { NO_FOLLOW_NEVER_WAIT, readHead } from '../files/safe-file.ts';
 import type { SupervisionListener } from '../supervisor/supervision.ts';
 import { isUp } from '../supervisor/states.ts';
@@ -52,16 +53,73 @@ const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL |
 
 /**
  * Creates the pid file exclusively (never through a symbolic link, never over a file it did not write, except a
- * stale pid file as decideOnExisting says), writes `content`, and returns the new file's identity.
+ * stale pid file as decideOnExisting says), with `content`, and returns the new file's identity. The file appears
+ * whole or not at all: the content is written to a temporary file beside it, which is then hard-linked to the path
+ * (link(2) neither follows nor replaces what is there), so that a reader (`podvisor ctl`, a script) never sees an
+ * empty or half-written pid file. On a file system without hard links it is written in place.
  */
 function createPidFile(path: string, content: string): Created {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  let created: Created;
+  try {
+    created = writeNewFile(temporary, content, true);
+  } catch (error) {
+    if (!LINK_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    return createInPlace(path, content);
+  }
+  try {
+    linkExclusively(temporary, path);
+  } catch (error) {
+    if (!LINK_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    return createInPlace(path, content);
+  } finally {
+    unlinkQuietly(temporary);
+  }
+  return created;
+}
+
+/** Errors of a file system that has no hard links (or refuses the temporary file's name). */
+const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENAMETOOLONG']);
+
+/** link(2) `from` to `to`; a stale pid file at `to` is removed first (decideOnExisting), anything else refused. */
+function linkExclusively(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    replaceable(to, error);
+    linkSync(from, to);
+  }
+}
+
+/** The pid file written in place (O_EXCL): for file systems without hard links. */
+function createInPlace(path: string, content: string): Created {
+  try {
+    return writeNewFile(path, content, false);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    replaceable(path, error);
+    return writeNewFile(path, content, false);
+  }
+}
+
+/** Throws unless the file at `path` is a stale pid file (then removes it). */
+function replaceable(path: string, cause: unknown): void {
+  const decision = decideOnExisting(inspect(path), process.pid, isAlive);
+  if (!decision.replace) throw new Error(`${decision.why}; left alone`, { cause });
+  unlinkSync(path);
+}
+
+/**
+ * Creates `path` (O_EXCL, never through a symbolic link), writes `content`, returns its identity. `temporary`: a
+ * leftover of the same name (podvisor's own temporary file from a run that was killed) is removed first.
+ */
+function writeNewFile(path: string, content: string, temporary: boolean): Created {
   let fd: number;
   try {
     fd = openSync(path, CREATE_FLAGS, 0o644);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const decision = decideOnExisting(inspect(path), process.pid, isAlive);
-    if (!decision.replace) throw new Error(`${decision.why}; left alone`, { cause: error });
+    if (!temporary || (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     unlinkSync(path);
     fd = openSync(path, CREATE_FLAGS, 0o644);
   }
@@ -71,6 +129,14 @@ function createPidFile(path: string, content: string): Created {
     return { device: stats.dev, inode: stats.ino, content };
   } finally {
     closeSync(fd);
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone; nothing else to do.
   }
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -69,6 +70,26 @@ describe('bad input gets a clear error and no restart loop', () => {
   });
 });
 
+/** Reads argv[1] in a tight loop; on SIGTERM prints how many whole reads and which partial contents it saw. */
+const READ_IN_A_LOOP = `
+import json, os, re, signal, sys
+whole, partial = 0, []
+def done(*_):
+    print(json.dumps({"whole": whole, "partial": partial[:5]}), flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+while True:
+    try:
+        with open(sys.argv[1]) as f:
+            text = f.read()
+    except FileNotFoundError:
+        continue
+    if re.fullmatch(r"\\d+\\n\\d+\\n", text):
+        whole += 1
+    else:
+        partial.append(text)
+`;
+
 describe('Darwin Streaming Server details: the pid file and the status line', () => {
   it('the pid file holds podvisor then the server while it runs, and is removed on exit', async () => {
     const pidFile = join(scratch(), 'podvisor.pid');
@@ -96,6 +117,28 @@ describe('Darwin Streaming Server details: the pid file and the status line', ()
     podvisor.signal('SIGTERM');
     assert.equal(await podvisor.exited(), 0);
     assert.equal(existsSync(pidFile), false);
+  });
+
+  it('a reader never sees the pid file empty or half-written: it appears whole (field: `podvisor ctl` read an empty one)', async () => {
+    const dir = scratch();
+    const pidFile = join(dir, 'podvisor.pid');
+    // Another process reads the path as fast as it can while podvisor writes it anew on each of ~40 restarts.
+    const reader = spawn('python3', ['-c', READ_IN_A_LOOP, pidFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let seen = '';
+    reader.stdout.setEncoding('utf8').on('data', (chunk: string) => (seen += chunk));
+    const podvisor = startPodvisor({
+      command: ['sh', '-c', 'sleep 0.02; exit 1'],
+      env: { PODVISOR_PID_FILE: pidFile, PODVISOR_RESTART_DELAY_MS: '0', PODVISOR_START_LIMIT_BURST: '0' },
+    });
+    await podvisor.waitForLogs(message('server started'), 40, 20_000);
+    podvisor.signal('SIGTERM');
+    await podvisor.exited();
+    reader.kill('SIGTERM');
+    await new Promise((resolve) => reader.on('close', resolve));
+    const reads = JSON.parse(seen.trim().split('\n').at(-1) ?? '{}') as { whole?: number; partial?: string[] };
+    assert.ok((reads.whole ?? 0) > 0, `the reader saw the pid file at least once: ${seen}`);
+    assert.deepEqual(reads.partial, [], 'every read of the pid file found both lines');
+    assert.deepEqual(readdirSync(dir), [], 'no temporary file left beside it');
   });
 
   it('a status line every PODVISOR_STATUS_INTERVAL_SECONDS', async () => {
