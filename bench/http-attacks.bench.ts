@@ -6,7 +6,7 @@
  * line a second, re-opened when closed; (b) 30 connections pipelining GET /metrics ×50 a write, never reading.
  * node bench/http-attacks.bench.ts [SECONDS]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { type Attack, type AttackKind, probe, spawnAttack, watchRss } from '../t
 import { freePort } from '../test/helpers/podvisor-process.ts';
 import { get } from '../test/integration/observability/obs-http.ts';
 import { printResult, progress, row, type BenchRow } from './lib/report.ts';
-import { FIXTURES, PODVISOR, ROOT } from './lib/subjects.ts';
+import { FIXTURES, PODVISOR, ROOT, stopChild } from './lib/subjects.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const STAMP = join(FIXTURES, 'bench-stamp.sh');
@@ -32,14 +32,6 @@ const SCENARIOS: readonly Scenario[] = [
   { name: '(b) 30 connections pipelining GET /metrics ×50, never reading', attack: { kind: 'pipeline', count: 30, path: '/metrics' } },
 ];
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-  await exited;
-  clearTimeout(timer);
-}
 
 interface Measured {
   readonly restartMs: number[];
@@ -90,7 +82,7 @@ async function measure(scenario: Scenario): Promise<Measured> {
     return { restartMs: times.slice(1).map((ns, index) => (ns - (times[index] as number)) / 1e6), probeMs, probeFailures, rssPeakMb: rss.stop() };
   } finally {
     await attack?.stop().catch(() => {});
-    await stop(podvisor);
+    await stopChild(podvisor);
     rmSync(directory, { recursive: true, force: true });
   }
 }

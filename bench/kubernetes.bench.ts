@@ -12,14 +12,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { startKubeApiServer, type KubeApiServer } from '../test/helpers/kube-apiserver.ts';
 import { kubectl } from '../test/helpers/tools.ts';
 import { printResult, progress, row, type BenchRow } from './lib/report.ts';
 import { FIXTURES, NODE, ROOT, delay, explained, launch, realtimeMs, rssMb, scratch, waitForLines } from './lib/subjects.ts';
+import { freePort } from '../test/helpers/podvisor-process.ts';
 
 const TRIALS = Number(process.argv[2] ?? 15);
 const STAMP = join(FIXTURES, 'bench-stamp.sh');
@@ -139,14 +138,6 @@ function clientCost(chunk: string, directory: string): { ms: number; rssMb: numb
   return JSON.parse(execFileSync(NODE, ['--max-semi-space-size=2', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, MALLOC_ARENA_MAX: '2' } })) as { ms: number; rssMb: number; stallMs: number };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 const rows: BenchRow[] = [];
 const chunks = join(ROOT, 'dist', 'chunks');

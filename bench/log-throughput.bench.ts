@@ -14,10 +14,10 @@
  * node bench/log-throughput.bench.ts [TRIALS] [MEGABYTES]
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { printResult, progress, row, type BenchRow } from './lib/report.ts';
 import { FIXTURES, NODE, PODVISOR } from './lib/subjects.ts';
+import { freePort } from '../test/helpers/podvisor-process.ts';
 
 const TRIALS = Number(process.argv[2] ?? 7);
 const MEGABYTES = Number(process.argv[3] ?? 128);
@@ -31,14 +31,6 @@ type ServerName = keyof typeof SERVERS;
 const REGEX_RULE = 'regex:OutOfMemoryError|panic: |FATAL ERROR|Segmentation fault';
 type Through = 'direct' | 'podvisor' | 'podvisor-regex' | 'podvisor-combined';
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** MB/s (10^6 bytes) from the first byte read to the last, the byte count, and the seconds per line. */
 async function trial(serverName: ServerName, through: Through): Promise<{ rate: number; bytes: number; secondsPerLine: number }> {

@@ -6,12 +6,11 @@
  * floor of any supervisor written for Node).
  * node bench/memory.bench.ts [SAMPLES]
  */
-import { createServer } from 'node:net';
-import { once } from 'node:events';
 import { orAbsent, printResult, progress, row, type BenchRow } from './lib/report.ts';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { NODE, SUBJECTS, delay, launch, rssMb } from './lib/subjects.ts';
+import { freePort } from '../test/helpers/podvisor-process.ts';
 
 const SAMPLES = Number(process.argv[2] ?? 20);
 const METRIC = 'steady RSS of the supervisor';
@@ -25,14 +24,6 @@ function anonymousMb(pid: number): number {
   return Number(match[1]) / 1024;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 const rows: BenchRow[] = [];
 const podvisorAnonymous: number[] = [];

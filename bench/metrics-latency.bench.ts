@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { freePort } from '../test/helpers/podvisor-process.ts';
 import { get, percentile, scrapeAtRate } from '../test/integration/observability/obs-http.ts';
 import { printResult, progress, row, type BenchRow } from './lib/report.ts';
-import { FIXTURES, PODVISOR, ROOT } from './lib/subjects.ts';
+import { FIXTURES, PODVISOR, ROOT, stopChild } from './lib/subjects.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const RATE = 200;
@@ -33,14 +33,6 @@ function startPodvisor(httpPort: number, command: readonly string[], environment
   });
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function waitForPort(port: number): Promise<void> {
   const deadline = Date.now() + 15000;
@@ -83,7 +75,7 @@ async function restartIntervals(during: (port: number) => Promise<unknown>): Pro
       .filter((ns) => ns >= from && ns <= to);
     return times.slice(1).map((ns, index) => (ns - (times[index] as number)) / 1e6);
   } finally {
-    await stop(podvisor);
+    await stopChild(podvisor);
     rmSync(directory, { recursive: true, force: true });
   }
 }
@@ -102,7 +94,7 @@ progress(`metrics-latency: /metrics at ${RATE} req/s for ${SECONDS} s against a 
     rows.push(row('podvisor', `/metrics p50 at ${RATE} req/s`, 'ms', latency.p50, { note }));
     rows.push(row('podvisor', `/metrics p99 at ${RATE} req/s`, 'ms', latency.p99, { goal: '≤ 5 ms', note }));
   } finally {
-    await stop(podvisor);
+    await stopChild(podvisor);
   }
 }
 

@@ -11,11 +11,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { get } from 'node:http';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { frameLine } from '../src/reference-server/frames.ts';
 import { createServerKit, NO_CHANNEL, type Session } from '../src/server/index.ts';
+import { freePort } from '../test/helpers/podvisor-process.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TRIALS = Number(process.argv[2] ?? 3);
@@ -51,13 +52,6 @@ function softFileLimit(): number {
   return result.stdout.trim() === 'unlimited' ? Infinity : Number(result.stdout.trim());
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 function getJson(port: number, path: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {

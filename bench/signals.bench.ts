@@ -13,13 +13,12 @@
  */
 
 import { spawn } from 'node:child_process';
-import { once as onceEvent } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { orAbsent, printResult, progress, row, type BenchRow } from './lib/report.ts';
 import { childrenOf } from '../test/helpers/pid1.ts';
 import { FIXTURES, NODE, SUBJECTS, delay, explained, launch, scratch, waitForLines, type Subject } from './lib/subjects.ts';
+import { freePort } from '../test/helpers/podvisor-process.ts';
 
 const TRIALS = Number(process.argv[2] ?? 20);
 const METRIC = 'SIGTERM to supervisor → server handler runs';
@@ -69,14 +68,6 @@ async function trials(subject: Subject | 'direct'): Promise<BenchRow> {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await onceEvent(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** The p90 of `values` (nearest rank). */
 function p90(values: readonly number[]): number {

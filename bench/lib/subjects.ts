@@ -273,3 +273,13 @@ export function rssMb(pid: number): number {
   if (match === null) throw new Error(`no VmRSS for ${pid}`);
   return Number(match[1]) / 1024;
 }
+
+/** SIGTERM to `child`, SIGKILL after 10 s; resolves once it has exited. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, linkSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { NO_FOLLOW_NEVER_WAIT, readHead } from '../files/safe-file.ts';
+import { isAlive } from '../pid1/process-table.ts';
 import type { SupervisionListener } from '../supervisor/supervision.ts';
 import { isUp } from '../supervisor/states.ts';
 
@@ -30,16 +31,6 @@ export function decideOnExisting(existing: ExistingFile, ownPid: number, isAlive
   const pid = Number(existing.firstLine);
   if (pid !== ownPid && pid > 0 && isAlive(pid)) return { replace: false, why: `belongs to process ${pid}, which is running` };
   return { replace: true };
-}
-
-/** Whether process `pid` exists (EPERM: it does, under another user). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The file's identity and content, to remove it only while it is still the one podvisor created. */

@@ -83,3 +83,16 @@ export function readProcessStat(pid: number): ProcessStat | undefined {
     return undefined;
   }
 }
+
+/**
+ * Whether process `pid` exists now: kill(pid, 0) succeeds, or fails with EPERM (it runs under another user). A
+ * zombie exists until it is reaped (kill(2)).
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

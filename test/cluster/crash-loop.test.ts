@@ -2,9 +2,9 @@
 // the restarts show as Events, annotations and metrics while Kubernetes sees a healthy container (restartCount 0)
 // — until the start limit: then podvisor gives up and exits 1, and Kubernetes' own crash loop takes over.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import type { Cluster } from '../helpers/cluster.ts';
-import { describeNamespace, dropNamespace, installRelease, pod, podEvents, podMetrics, pods, releaseSelector, sampleValue, suiteCluster, waitFor, type Pod , explained } from './workloads.ts';
+import { explainedChecks, dropNamespace, installRelease, pod, podEvents, podMetrics, pods, releaseSelector, sampleValue, suiteCluster, waitFor, type Pod , explained } from './workloads.ts';
 
 const NAMESPACE = 'crash-loop';
 const RELEASE = 'crashy';
@@ -15,7 +15,7 @@ describe('a server that keeps crashing, on a real node', { timeout: 420_000 }, (
   let cluster: Cluster;
   let podName: string;
   let podIp: string;
-  let failed = false;
+  const { check, printIfFailed } = explainedChecks(NAMESPACE);
 
   before(async () => {
     cluster = await suiteCluster();
@@ -34,23 +34,12 @@ describe('a server that keeps crashing, on a real node', { timeout: 420_000 }, (
   });
 
   after(async () => {
-    if (failed && cluster !== undefined) process.stdout.write(`# ${(await describeNamespace(cluster, NAMESPACE)).replaceAll('\n', '\n# ')}\n`);
+    await printIfFailed(cluster);
     if (cluster !== undefined) {
       await dropNamespace(cluster, NAMESPACE);
       await cluster.close();
     }
   });
-
-  const check = (name: string, body: () => Promise<void>): void => {
-    test(name, async () => {
-      try {
-        await body();
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    });
-  };
 
   check('in-container restarts show as Events, annotations and metrics while the pod\'s restartCount stays 0', async () => {
     // All three read within the first container's life: the metrics and annotations start over with a new podvisor.

@@ -1,9 +1,9 @@
 // `helm install` of the chart with its default values (Kubernetes features on) on a real node: the pods become
 // Ready under the kubelet, podvisor's Events and annotations are what `kubectl` shows, and `helm test` passes.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import type { Cluster } from '../helpers/cluster.ts';
-import { describeNamespace, dropNamespace, execInPod, installRelease, isReady, podEvents, pods, releaseSelector, renderChart, suiteCluster, waitFor, imageValues, CLUSTER_IMAGE, type Pod , explained } from './workloads.ts';
+import { explainedChecks, dropNamespace, execInPod, installRelease, isReady, podEvents, pods, releaseSelector, renderChart, suiteCluster, waitFor, imageValues, CLUSTER_IMAGE, type Pod , explained } from './workloads.ts';
 
 const NAMESPACE = 'helm-defaults';
 const RELEASE = 'edge';
@@ -23,7 +23,7 @@ fetch('https://kubernetes.default.svc/api/v1/namespaces/' + namespace + '/pods/'
 describe('helm install with default values on a real node', { timeout: 360_000 }, () => {
   let cluster: Cluster;
   let installed: Pod[] = [];
-  let failed = false;
+  const { check, printIfFailed } = explainedChecks(NAMESPACE);
 
   before(async () => {
     cluster = await suiteCluster();
@@ -36,23 +36,12 @@ describe('helm install with default values on a real node', { timeout: 360_000 }
   });
 
   after(async () => {
-    if (failed && cluster !== undefined) process.stdout.write(`# ${(await describeNamespace(cluster, NAMESPACE)).replaceAll('\n', '\n# ')}\n`);
+    await printIfFailed(cluster);
     if (cluster !== undefined) {
       await dropNamespace(cluster, NAMESPACE);
       await cluster.close();
     }
   });
-
-  const check = (name: string, body: () => Promise<void>): void => {
-    test(name, async () => {
-      try {
-        await body();
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    });
-  };
 
   check('the Deployment\'s pod is Ready under the kubelet, with no container restart', async () => {
     assert.equal(installed.length, 1, 'default values: one replica');
@@ -90,24 +79,19 @@ describe('helm install with default values on a real node', { timeout: 360_000 }
     assert.match(output, /Phase:\s+Succeeded/);
   });
 
-  test('the service account may patch its own pod\'s podvisor.io annotations and nothing else (from inside the pod)', async () => {
+  check('the service account may patch its own pod\'s podvisor.io annotations and nothing else (from inside the pod)', async () => {
     const rendered = await renderChart(cluster, NAMESPACE, RELEASE, imageValues(CLUSTER_IMAGE));
     assert.ok(rendered.some((object) => object['kind'] === 'ValidatingAdmissionPolicy'), 'the chart renders its ValidatingAdmissionPolicy (RBAC alone would let the service account patch any pod of its namespace)');
-    try {
-      const [own] = installed as [Pod];
-      // A bystander in the same namespace: the sandbox image is on the node already.
-      await cluster.kubectl(['run', 'bystander', '-n', NAMESPACE, '--image', cluster.pauseImage, '--image-pull-policy', 'Never', '--restart', 'Never']);
-      const patch = async (target: string, key: string): Promise<string> => {
-        const result = await execInPod(cluster, NAMESPACE, own.metadata.name, ['env', `NODE_EXTRA_CA_CERTS=${SERVICE_ACCOUNT_DIR}/ca.crt`, 'node', '-e', PATCH_SCRIPT, NAMESPACE, target, key]);
-        assert.equal(result.code, 0, result.stderr);
-        return result.stdout.trim();
-      };
-      assert.match(await patch(own.metadata.name, 'podvisor.io/probe'), /^200 /, 'its own pod, a podvisor.io annotation');
-      assert.match(await patch(own.metadata.name, 'example.com/other'), /^(403|422) /, 'its own pod, an annotation outside podvisor.io');
-      assert.match(await patch('bystander', 'podvisor.io/probe'), /^(403|422) /, 'another pod');
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
+    const [own] = installed as [Pod];
+    // A bystander in the same namespace: the sandbox image is on the node already.
+    await cluster.kubectl(['run', 'bystander', '-n', NAMESPACE, '--image', cluster.pauseImage, '--image-pull-policy', 'Never', '--restart', 'Never']);
+    const patch = async (target: string, key: string): Promise<string> => {
+      const result = await execInPod(cluster, NAMESPACE, own.metadata.name, ['env', `NODE_EXTRA_CA_CERTS=${SERVICE_ACCOUNT_DIR}/ca.crt`, 'node', '-e', PATCH_SCRIPT, NAMESPACE, target, key]);
+      assert.equal(result.code, 0, result.stderr);
+      return result.stdout.trim();
+    };
+    assert.match(await patch(own.metadata.name, 'podvisor.io/probe'), /^200 /, 'its own pod, a podvisor.io annotation');
+    assert.match(await patch(own.metadata.name, 'example.com/other'), /^(403|422) /, 'its own pod, an annotation outside podvisor.io');
+    assert.match(await patch('bystander', 'podvisor.io/probe'), /^(403|422) /, 'another pod');
   });
 });

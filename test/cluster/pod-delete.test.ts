@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Cluster, ContainerEvent, WatchEvent } from '../helpers/cluster.ts';
 import { delay } from '../helpers/podvisor-process.ts';
-import { describeNamespace, dropNamespace, installRelease, podEvents, pods, releaseSelector, suiteCluster, waitFor, type Pod , explained } from './workloads.ts';
+import { explainedChecks, dropNamespace, installRelease, podEvents, pods, releaseSelector, suiteCluster, waitFor, type Pod , explained } from './workloads.ts';
 
 const NAMESPACE = 'pod-delete';
 
@@ -128,7 +128,7 @@ async function fastDelete(cluster: Cluster, template: { metadata: Record<string,
 
 describe('kubectl delete pod on a real node', { timeout: 420_000 }, () => {
   let cluster: Cluster;
-  let failed = false;
+  const { check, printIfFailed } = explainedChecks(NAMESPACE);
 
   before(async () => {
     cluster = await suiteCluster();
@@ -141,59 +141,54 @@ describe('kubectl delete pod on a real node', { timeout: 420_000 }, () => {
   });
 
   after(async () => {
-    if (failed && cluster !== undefined) process.stdout.write(`# ${(await describeNamespace(cluster, NAMESPACE)).replaceAll('\n', '\n# ')}\n`);
+    await printIfFailed(cluster);
     if (cluster !== undefined) {
       await dropNamespace(cluster, NAMESPACE);
       await cluster.close();
     }
   });
 
-  test('a hung server is killed at the drain deadline: exit 137, well before the grace period', async () => {
-    try {
-      const [hung] = await pods(cluster, NAMESPACE, releaseSelector('hung')) as [Pod];
-      const name = hung.metadata.name;
-      const grace = hung.spec.terminationGracePeriodSeconds ?? 30;
-      const containerId = (hung.status.containerStatuses?.[0]?.containerID ?? '').replace(/^containerd:\/\//, '');
-      // When the container ended, from containerd (this machine's clock, no reporting lag); what the kubelet
-      // reported, from a watch.
-      let exited: { at: number; status: number } | undefined;
-      const events = cluster.containerEvents((event: ContainerEvent) => {
-        if (event.topic === '/tasks/exit' && event.payload['container_id'] === containerId && exited === undefined) {
-          exited = { at: event.at, status: typeof event.payload['exit_status'] === 'number' ? event.payload['exit_status'] : 0 };
-        }
-      });
-      let terminated: { exitCode: number; reason?: string; message?: string } | undefined;
-      const watch = cluster.watch(`/api/v1/namespaces/${NAMESPACE}/pods?fieldSelector=metadata.name%3D${name}`, (event: WatchEvent) => {
-        terminated ??= (event.object as unknown as Pod).status?.containerStatuses?.[0]?.state.terminated;
-      });
-      await delay(200);
-      const deleted = Date.now();
-      const response = await cluster.api('DELETE', `/api/v1/namespaces/${NAMESPACE}/pods/${name}`);
-      assert.equal(response.status, 200, response.body);
-      try {
-        await waitFor('the container to exit', async () => exited, (grace + 30) * 1000, 100);
-        await waitFor('the kubelet to report it terminated', async () => terminated, 30_000, 100);
-      } finally {
-        events.stop();
-        watch.stop();
+  check('a hung server is killed at the drain deadline: exit 137, well before the grace period', async () => {
+    const [hung] = await pods(cluster, NAMESPACE, releaseSelector('hung')) as [Pod];
+    const name = hung.metadata.name;
+    const grace = hung.spec.terminationGracePeriodSeconds ?? 30;
+    const containerId = (hung.status.containerStatuses?.[0]?.containerID ?? '').replace(/^containerd:\/\//, '');
+    // When the container ended, from containerd (this machine's clock, no reporting lag); what the kubelet
+    // reported, from a watch.
+    let exited: { at: number; status: number } | undefined;
+    const events = cluster.containerEvents((event: ContainerEvent) => {
+      if (event.topic === '/tasks/exit' && event.payload['container_id'] === containerId && exited === undefined) {
+        exited = { at: event.at, status: typeof event.payload['exit_status'] === 'number' ? event.payload['exit_status'] : 0 };
       }
-      // The grace period runs from the kubelet's stop (its log says when), not from the DELETE.
-      const killedAt = kubeletKillAt(cluster, name);
-      const exitAt = (exited as { at: number }).at;
-      const seconds = (exitAt - (killedAt ?? deleted)) / 1000;
-      process.stdout.write(`# hung server: exit ${exited?.status} ${seconds.toFixed(1)} s after the kubelet's stop (${((exitAt - deleted) / 1000).toFixed(1)} s after the DELETE; reported: ${terminated?.exitCode}, ${terminated?.reason}); grace period ${grace} s\n`);
-      assert.equal(exited?.status, 137, 'podvisor\'s exit status');
-      assert.equal(terminated?.exitCode, 137, JSON.stringify(terminated));
-      assert.ok(seconds < grace - 2, `stopped ${seconds.toFixed(1)} s after the kubelet's stop: the kubelet's SIGKILL at the end of the ${grace} s grace period, not podvisor's at its drain deadline`);
-      const podvisorEvents = await waitFor('the DrainTimedOut Event', async () => {
-        const found = await podEvents(cluster, NAMESPACE, name);
-        return found.some((event) => event.reason === 'DrainTimedOut') ? found : undefined;
-      }, 30_000);
-      assert.equal(podvisorEvents.find((event) => event.reason === 'DrainTimedOut')?.type, 'Warning');
-    } catch (error) {
-      failed = true;
-      throw error;
+    });
+    let terminated: { exitCode: number; reason?: string; message?: string } | undefined;
+    const watch = cluster.watch(`/api/v1/namespaces/${NAMESPACE}/pods?fieldSelector=metadata.name%3D${name}`, (event: WatchEvent) => {
+      terminated ??= (event.object as unknown as Pod).status?.containerStatuses?.[0]?.state.terminated;
+    });
+    await delay(200);
+    const deleted = Date.now();
+    const response = await cluster.api('DELETE', `/api/v1/namespaces/${NAMESPACE}/pods/${name}`);
+    assert.equal(response.status, 200, response.body);
+    try {
+      await waitFor('the container to exit', async () => exited, (grace + 30) * 1000, 100);
+      await waitFor('the kubelet to report it terminated', async () => terminated, 30_000, 100);
+    } finally {
+      events.stop();
+      watch.stop();
     }
+    // The grace period runs from the kubelet's stop (its log says when), not from the DELETE.
+    const killedAt = kubeletKillAt(cluster, name);
+    const exitAt = (exited as { at: number }).at;
+    const seconds = (exitAt - (killedAt ?? deleted)) / 1000;
+    process.stdout.write(`# hung server: exit ${exited?.status} ${seconds.toFixed(1)} s after the kubelet's stop (${((exitAt - deleted) / 1000).toFixed(1)} s after the DELETE; reported: ${terminated?.exitCode}, ${terminated?.reason}); grace period ${grace} s\n`);
+    assert.equal(exited?.status, 137, 'podvisor\'s exit status');
+    assert.equal(terminated?.exitCode, 137, JSON.stringify(terminated));
+    assert.ok(seconds < grace - 2, `stopped ${seconds.toFixed(1)} s after the kubelet's stop: the kubelet's SIGKILL at the end of the ${grace} s grace period, not podvisor's at its drain deadline`);
+    const podvisorEvents = await waitFor('the DrainTimedOut Event', async () => {
+      const found = await podEvents(cluster, NAMESPACE, name);
+      return found.some((event) => event.reason === 'DrainTimedOut') ? found : undefined;
+    }, 30_000);
+    assert.equal(podvisorEvents.find((event) => event.reason === 'DrainTimedOut')?.type, 'Warning');
   });
 
   test(`a pod deleted within 100 ms of its container starting stops promptly (${FAST_TRIALS} trials each way)`, async () => {

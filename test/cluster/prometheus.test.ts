@@ -9,12 +9,12 @@ import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { parse, stringify } from 'yaml';
 import type { Cluster } from '../helpers/cluster.ts';
 import { freePort, ROOT } from '../helpers/podvisor-process.ts';
 import { runTool } from '../helpers/tools.ts';
-import { CLUSTER_IMAGE, describeNamespace, dropNamespace, freshNamespace, imageValues, installRelease, pods, releaseSelector, renderChart, suiteCluster, waitFor , explained } from './workloads.ts';
+import { CLUSTER_IMAGE, explainedChecks, dropNamespace, freshNamespace, imageValues, installRelease, pods, releaseSelector, renderChart, suiteCluster, waitFor , explained } from './workloads.ts';
 
 const NAMESPACE = 'monitored';
 const MONITORING = 'monitoring';
@@ -66,7 +66,7 @@ describe('Prometheus scraping the pods with kubernetes_sd_configs, the chart\'s 
   let base: string;
   let steadyPods: string[] = [];
   let crashyPod: string;
-  let failed = false;
+  const { check, printIfFailed } = explainedChecks(NAMESPACE);
 
   const api = async <T>(path: string): Promise<T> => {
     const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(5000) });
@@ -131,7 +131,7 @@ describe('Prometheus scraping the pods with kubernetes_sd_configs, the chart\'s 
   });
 
   after(async () => {
-    if (failed && cluster !== undefined) process.stdout.write(`# ${(await describeNamespace(cluster, NAMESPACE)).replaceAll('\n', '\n# ')}\n`);
+    await printIfFailed(cluster);
     if (prometheus !== undefined && prometheus.exitCode === null) {
       const exited = once(prometheus, 'exit');
       prometheus.kill('SIGTERM');
@@ -145,17 +145,6 @@ describe('Prometheus scraping the pods with kubernetes_sd_configs, the chart\'s 
       await cluster.close();
     }
   });
-
-  const check = (name: string, body: () => Promise<void>): void => {
-    test(name, async () => {
-      try {
-        await body();
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    });
-  };
 
   check('every annotated pod in the cluster is discovered and scraped: up == 1 for each', async () => {
     const annotated = JSON.parse(await cluster.kubectl(['get', 'pods', '--all-namespaces', '-o', 'json'])) as { items: Array<{ metadata: { name: string; annotations?: Record<string, string> } }> };

@@ -3,6 +3,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { buildImage, imageNamed, podman, BUILD_FLAGS, IMAGE } from '../container/podman.ts';
 import { runningCluster, startCluster, type Cluster } from '../helpers/cluster.ts';
@@ -196,6 +197,33 @@ export async function describeNamespace(cluster: Cluster, namespace: string): Pr
     cluster.kubectlResult(['logs', '-n', namespace, '--all-containers', '--prefix', '--tail', '40', '-l', 'app.kubernetes.io/name=podvisor']),
   ]);
   return parts.map((part) => part.stdout + part.stderr).join('\n');
+}
+
+/**
+ * A suite's tests that leave, when any of them fails, what explains it in the report: `check(name, body)` declares
+ * a test; `printIfFailed(cluster)`, from the suite's after(), prints the namespace's pods, Events and podvisor's
+ * logs (describeNamespace) once, and only after a failure.
+ */
+export function explainedChecks(namespace: string): {
+  readonly check: (name: string, body: () => Promise<void>) => void;
+  readonly printIfFailed: (cluster: Cluster | undefined) => Promise<void>;
+} {
+  let failed = false;
+  return {
+    check: (name, body) => {
+      test(name, async () => {
+        try {
+          await body();
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      });
+    },
+    printIfFailed: async (cluster) => {
+      if (failed && cluster !== undefined) process.stdout.write(`# ${(await describeNamespace(cluster, namespace)).replaceAll('\n', '\n# ')}\n`);
+    },
+  };
 }
 
 /**

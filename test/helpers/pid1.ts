@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
+import { readChildren } from '../../src/pid1/process-table.ts';
 import { startPodvisor, type RunningPodvisor, type StartOptions } from './podvisor-process.ts';
 
 /** `unshare --pid --fork --mount-proc` runs podvisor as PID 1 of a fresh PID namespace: a cheap container. */
@@ -13,12 +14,7 @@ export interface Pid1Podvisor extends RunningPodvisor {
 
 /** The children of `pid`, from /proc (no ps or pgrep: this must be quick). */
 export function childrenOf(pid: number): number[] {
-  try {
-    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    return text === '' ? [] : text.split(' ').map(Number);
-  } catch {
-    return [];
-  }
+  return readChildren(pid).map((child) => child.pid);
 }
 
 /** Whether `pid` has a handler installed for `signal` (SigCgt of /proc/PID/status). */

@@ -7,7 +7,8 @@ import type { StatusDocument } from '../../observers/http/probe-answers.ts';
 import { SECOND_SIGINT_WINDOW_MS } from '../../supervisor/signal-decision.ts';
 import { CTL_USAGE, parseCtlArguments } from './ctl-arguments.ts';
 import { restartProgress, shutdownBegun } from './ctl-outcome.ts';
-import { childrenOf, findPodvisor, readCommandLine, readEnvironment, shownCommandLine, type FoundPodvisor } from './find-podvisor.ts';
+import { isAlive, readChildren } from '../../pid1/process-table.ts';
+import { findPodvisor, readCommandLine, readEnvironment, shownCommandLine, type FoundPodvisor } from './find-podvisor.ts';
 import { isPending, readProcessStatus } from './proc-status.ts';
 import { fetchStatus, shownAddress, statusAddress, type StatusAddress } from './status-client.ts';
 import { parseStatusDocument, shownDuration, whereFound, statusText } from './status-text.ts';
@@ -124,14 +125,6 @@ async function delivered(found: Found, signal: NodeJS.Signals): Promise<boolean>
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // ---- /status ----
 
@@ -141,7 +134,7 @@ type Seen = StatusDocument | 'gone' | undefined;
 async function currentStatus(found: Found, address: StatusAddress): Promise<Seen> {
   const answer = await fetchStatus(address, STATUS_TIMEOUT_MS);
   if (answer.ok) return parseStatusDocument(answer.body);
-  return answer.refused && !alive(found.pid) ? 'gone' : undefined;
+  return answer.refused && !isAlive(found.pid) ? 'gone' : undefined;
 }
 
 /** Asks /status until `done` holds or `timeoutMs` passed; returns the last answer seen. */
@@ -165,7 +158,7 @@ function shownState(seen: Seen): string {
 async function status(found: Found, address: StatusAddress | undefined, json: boolean): Promise<number> {
   if (address === undefined) {
     // No port, no /status: what /proc says.
-    const servers = childrenOf(found.pid).map((pid) => ({ pid, commandLine: readCommandLine(pid) ?? [] }));
+    const servers = readChildren(found.pid).map(({ pid }) => ({ pid, commandLine: readCommandLine(pid) ?? [] }));
     if (json) {
       say(JSON.stringify({ podvisorPid: found.pid, httpPort: 0, serverPids: servers.map((server) => server.pid) }));
     } else {

@@ -110,12 +110,3 @@ export function findPodvisor(environment: NodeJS.ProcessEnv): FoundPodvisor {
   return choosePodvisor({ ownPid: process.pid, pid1: readCommandLine(1), pidFile });
 }
 
-/** The children of `pid` (its server, while one runs), from /proc. */
-export function childrenOf(pid: number): number[] {
-  try {
-    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    return text === '' ? [] : text.split(' ').map(Number);
-  } catch {
-    return [];
-  }
-}
