@@ -12,7 +12,20 @@ export type KitMessage =
   | { readonly podvisor: 1; readonly type: 'state'; readonly state: ServerState }
   | { readonly podvisor: 1; readonly type: 'sessions'; readonly count: number }
   /** A fatal error was logged (logError at fatal verbosity, or a pino line at the threshold). */
-  | { readonly podvisor: 1; readonly type: 'fatal'; readonly message: string };
+  | { readonly podvisor: 1; readonly type: 'fatal'; readonly message: string }
+  /**
+   * The server received one of the signals the kit handles, before it acts on it: podvisor learns of a Ctrl-C or
+   * Ctrl-\ typed at a terminal the server holds (the kernel sends those to the server's group, not to podvisor).
+   */
+  | { readonly podvisor: 1; readonly type: 'signal'; readonly signal: KitSignal };
+
+/** The signals the kit handles (docs/kit.md), and the ones it reports. */
+export const KIT_SIGNALS = ['SIGTERM', 'SIGQUIT', 'SIGINT', 'SIGHUP'] as const;
+export type KitSignal = (typeof KIT_SIGNALS)[number];
+
+function isKitSignal(value: unknown): value is KitSignal {
+  return typeof value === 'string' && (KIT_SIGNALS as readonly string[]).includes(value);
+}
 
 export const PROTOCOL_VERSION = 1;
 
@@ -39,6 +52,8 @@ export function asKitMessage(value: unknown): KitMessage | undefined {
       return Number.isSafeInteger(message['count']) && (message['count'] as number) >= 0 ? { podvisor: 1, type: 'sessions', count: message['count'] as number } : undefined;
     case 'fatal':
       return typeof message['message'] === 'string' ? { podvisor: 1, type: 'fatal', message: message['message'] } : undefined;
+    case 'signal':
+      return isKitSignal(message['signal']) ? { podvisor: 1, type: 'signal', signal: message['signal'] } : undefined;
     default:
       return undefined;
   }

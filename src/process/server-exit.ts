@@ -17,3 +17,14 @@ export function exitStatusOf(exit: ServerExit): number {
 export function describeExit(exit: ServerExit): string {
   return exit.signal !== null ? `signal ${exit.signal}` : `exit code ${exit.code ?? 0}`;
 }
+
+/**
+ * The signal a shell's exit status reports: 128 + N for a process that ended of signal N, and a script that traps a
+ * signal and exits so (`trap 'exit 130' INT`). Only SIGINT (130) and SIGQUIT (131), the terminal's keystrokes, are
+ * read this way: a 137 or 143 of a server that exited so itself is its own status. Pure.
+ */
+export function keystrokeSignalOfStatus(code: number | null): NodeJS.Signals | undefined {
+  if (code === 130) return 'SIGINT';
+  if (code === 131) return 'SIGQUIT';
+  return undefined;
+}

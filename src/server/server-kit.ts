@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KIT_CHANNEL_FLUSH_MS, KIT_STOP_GRACE_MS, kitDrainPlan } from '../ipc/drain-timing.ts';
 import type { ServerState } from '../ipc/server-states.ts';
+import { KIT_SIGNALS } from '../ipc/protocol.ts';
 import { consoleListener, ErrorLog, type ErrorLogEntry, type ErrorLogListener, type ErrorVerbosity } from './error-log.ts';
 import { acceptsSessions, drainSecondsFrom, endsRunLoop, exitCode, killsSessions, NO_STOP_CAUSES, numberFrom, requestedState, type SettableState, type StopCauses } from './lifecycle.ts';
 import { podvisorChannel, SessionCountReporter, type PodvisorChannel } from './podvisor-channel.ts';
@@ -46,7 +47,6 @@ export type StateListener = (state: ServerState, previous: ServerState) => void;
 const STOP_GRACE_MS = KIT_STOP_GRACE_MS;
 const CHANNEL_FLUSH_MS = KIT_CHANNEL_FLUSH_MS;
 
-const SIGNALS = ['SIGTERM', 'SIGQUIT', 'SIGINT', 'SIGHUP'] as const;
 
 /**
  * The Darwin Streaming Server's lifecycle for a Node server (docs/kit.md): the state, the error log, the session registry, the
@@ -186,8 +186,10 @@ export class ServerKit {
   }
 
   #installSignalHandlers(handlers: ServerHandlers): void {
-    for (const signal of SIGNALS) {
+    for (const signal of KIT_SIGNALS) {
       process.on(signal, () => {
+        // Told first: on a terminal this may be a keystroke podvisor cannot see (docs/supervision.md, "On a terminal").
+        this.#channel.send({ podvisor: 1, type: 'signal', signal });
         if (signal === 'SIGHUP') {
           void Promise.resolve()
             .then(() => handlers.reload?.())

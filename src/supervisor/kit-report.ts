@@ -23,6 +23,8 @@ export interface KitReportDecision {
   /** The kit drains on its own (a fatal error, or a signal sent to it directly): hold it to the deadline. */
   readonly armDeadline?: true;
   readonly sessions?: number;
+  /** The server received this signal (the kit tells it before acting on it): perhaps a keystroke at its terminal. */
+  readonly signalReceived?: NodeJS.Signals;
 }
 
 const IGNORED: KitReportDecision = {};
@@ -49,5 +51,7 @@ export function decideKitReport(message: KitMessage, situation: KitReportSituati
     case 'fatal':
       if (situation.fatalErrorReported) return IGNORED;
       return { stateInput: { type: 'kit_reported', state: 'fatal_error' }, fatalErrorReported: true, fatalMessage: message.message, ...armDeadline };
+    case 'signal':
+      return { signalReceived: message.signal };
   }
 }

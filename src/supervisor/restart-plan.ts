@@ -1,7 +1,7 @@
 import type { RestartPolicy } from '../config/restart-policy.ts';
 import type { Settings } from '../config/settings.ts';
 import { EXIT, killedBySignalStatus } from '../ipc/exit-codes.ts';
-import { describeExit, exitStatusOf, type ServerExit } from '../process/server-exit.ts';
+import { describeExit, exitStatusOf, keystrokeSignalOfStatus, type ServerExit } from '../process/server-exit.ts';
 import { quoteLine } from '../output/quote-line.ts';
 import { restartDelay, streakAfterRun, type BackoffSettings } from './backoff.ts';
 import type { RestartReason } from './events.ts';
@@ -78,13 +78,16 @@ export function decideAfterExit(facts: ExitFacts): ExitDecision {
 }
 
 /**
- * Whether an exit is the server's answer to a stop podvisor sent: it exited 0, or died of a signal podvisor sent
- * it, or exited 254 ("restart me", docs/origins.md) after a SIGINT podvisor passed on. A shutdown then ends with 0
- * whatever the order of the signals (SIGTERM after SIGINT ends as SIGTERM alone would).
+ * Whether an exit is the server's answer to a stop podvisor sent (or a keystroke): it exited 0, or died of a signal
+ * sent it, or exited with the shell's status for one (130 after SIGINT, 131 after SIGQUIT), or exited 254
+ * ("restart me", docs/origins.md) after a SIGINT. A shutdown then ends with 0 whatever the order of the signals
+ * (SIGTERM after SIGINT ends as SIGTERM alone would).
  */
 export function answeredStop(exit: ServerExit, signalsSent: readonly NodeJS.Signals[]): boolean {
   if (exit.code === EXIT.ok) return true;
   if (exit.signal !== null) return signalsSent.includes(exit.signal);
+  const reported = keystrokeSignalOfStatus(exit.code);
+  if (reported !== undefined && signalsSent.includes(reported)) return true;
   return exit.code === EXIT.restartMe && signalsSent.includes('SIGINT');
 }
 

@@ -32,6 +32,8 @@ export interface ServerFacts {
   readonly fatalLine: string | undefined;
   /** The signals podvisor sent to stop it (SIGINT for a restart, the stop signal), in order; SIGCONT not counted. */
   readonly signalsSent: readonly NodeJS.Signals[];
+  /** Its kit reported a keystroke at its terminal (Ctrl-C, Ctrl-\), the last one: its end answers that. */
+  readonly keystroke?: NodeJS.Signals | undefined;
 }
 
 /** How the wait for a process group ended. */

@@ -27,6 +27,8 @@ export interface WatchContext {
   ready(): void;
   /** The server was stopped (SIGSTOP, Ctrl-Z) or continues. */
   suspended(suspended: boolean): void;
+  /** The server's kit received `signal` (SIGINT, SIGQUIT…): a keystroke at its terminal, unless podvisor sent it. */
+  signalReceived(signal: NodeJS.Signals): void;
 }
 
 /** How often the server's listening ports are looked at while it runs (a /proc read of its process group). */
@@ -157,6 +159,7 @@ export class ServerWatch {
     }
     if (decision.fatalMessage !== undefined) this.#supervision.emit({ type: 'fatal_reported', source: 'kit', line: decision.fatalMessage });
     if (decision.armDeadline === true) server.deadline.arm();
+    if (decision.signalReceived !== undefined) this.#context.signalReceived(decision.signalReceived);
   }
 
   #applyState(input: StateInput): void {

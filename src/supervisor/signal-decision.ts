@@ -1,3 +1,4 @@
+import { keystrokeSignalOfStatus } from '../process/server-exit.ts';
 import type { StopCause } from './restart-plan.ts';
 
 /** Signals passed to the server's process group unchanged (docs/supervision.md, "Signals"). */
@@ -50,15 +51,30 @@ export type SignalAction =
 /** Keys that make the terminal send a signal to its foreground process group, and the signal each sends. */
 export const TERMINAL_KEYSTROKES: Readonly<Partial<Record<NodeJS.Signals, string>>> = { SIGINT: 'Ctrl-C', SIGQUIT: 'Ctrl-\\' };
 
+/** What podvisor knows when it asks whether the server met a keystroke at its terminal. */
+export interface KeystrokeFacts {
+  /** The server had the terminal's foreground. */
+  readonly hadTerminal: boolean;
+  /** The server's kit reported receiving this signal (it is still running). */
+  readonly reportedSignal?: NodeJS.Signals | undefined;
+  /** The server ended: of this signal, or with this exit code. */
+  readonly exitSignal?: NodeJS.Signals | null;
+  readonly exitCode?: number | null;
+  /** The signals podvisor itself sent the server: a SIGINT podvisor passed on is no keystroke. */
+  readonly signalsSent: readonly NodeJS.Signals[];
+}
+
 /**
- * Whether the server's end was a keystroke at podvisor's terminal: it had the terminal's foreground and died of
- * SIGINT or SIGQUIT that podvisor did not send. The kernel sends Ctrl-C and Ctrl-\ to the foreground group only,
- * so podvisor never receives them itself; the keystroke then means what that signal sent to podvisor means
- * (docs/supervision.md, "On a terminal"). Pure.
+ * Whether the server met a keystroke at podvisor's terminal: it had the terminal's foreground and got SIGINT or
+ * SIGQUIT that podvisor did not send. The kernel sends Ctrl-C and Ctrl-\ to the foreground group only, so podvisor
+ * never receives them itself; what it sees is the server's: a kit that reports the signal as it arrives, a death
+ * by the signal, or the shell's status for one (130, 131: a script that traps Ctrl-C and exits so). The keystroke
+ * then means what that signal sent to podvisor means (docs/supervision.md, "On a terminal"). Pure.
  */
-export function terminalKeystroke(facts: { readonly hadTerminal: boolean; readonly exitSignal: NodeJS.Signals | null; readonly signalsSent: readonly NodeJS.Signals[] }): NodeJS.Signals | undefined {
-  const signal = facts.exitSignal;
-  if (!facts.hadTerminal || signal === null || TERMINAL_KEYSTROKES[signal] === undefined || facts.signalsSent.includes(signal)) return undefined;
+export function terminalKeystroke(facts: KeystrokeFacts): NodeJS.Signals | undefined {
+  if (!facts.hadTerminal) return undefined;
+  const signal = facts.reportedSignal ?? facts.exitSignal ?? keystrokeSignalOfStatus(facts.exitCode ?? null);
+  if (signal == null || TERMINAL_KEYSTROKES[signal] === undefined || facts.signalsSent.includes(signal)) return undefined;
   return signal;
 }
 

@@ -87,11 +87,12 @@ export class Supervisor {
   }
 
   /**
-   * The server that had the terminal died of a Ctrl-C or Ctrl-\ typed there (signal-decision.ts, terminalKeystroke):
-   * it means what the signal table says that signal to podvisor means, for a server that has already ended. A
-   * restart in place is a restart at once (reason `sigint`); a shutdown needs no stop signal any more.
+   * The server that has (or had) the terminal met a Ctrl-C or Ctrl-\ typed there (signal-decision.ts,
+   * terminalKeystroke): it means what the signal table says that signal to podvisor means. The server has the
+   * signal already: a restart in place needs no SIGINT from podvisor (the server is on its way out, or gone: a
+   * restart at once, reason `sigint`); a shutdown sends the stop signal to a server still running.
    */
-  #keystroke(server: ServerProcess, signal: NodeJS.Signals): void {
+  #keystroke(server: ServerProcess, signal: NodeJS.Signals, running: boolean): void {
     for (const action of this.#decideSignal(signal, server)) {
       switch (action.kind) {
         case 'remember_sigint':
@@ -99,13 +100,21 @@ export class Supervisor {
           break;
         case 'stop_server':
           server.update({ stopCause: action.cause });
+          if (running) {
+            this.#supervision.apply({ type: 'stop_requested' });
+            server.deadline.arm();
+          }
           break;
         case 'shutdown':
-          server.update({ stopCause: { kind: 'shutdown', signal: action.stopSignal } });
-          this.#shutdown.begin(action.received, action.stopSignal, false);
+          if (running && this.#server === server) {
+            this.#act(action);
+          } else {
+            server.update({ stopCause: { kind: 'shutdown', signal: action.stopSignal } });
+            this.#shutdown.begin(action.received, action.stopSignal, false);
+          }
           break;
         default:
-          // The delay's end, a forward, a prefs reload, the back-off's end: nothing to do for a server that is gone.
+          // The delay's end, a forward, a prefs reload, the back-off's end: nothing for a keystroke to do.
           break;
       }
     }
@@ -227,6 +236,12 @@ export class Supervisor {
       ready: () => {
         this.#everReady = true;
       },
+      signalReceived: (signal: NodeJS.Signals) => {
+        const keystroke = terminalKeystroke({ hadTerminal: server.spawned.hasTerminal, reportedSignal: signal, signalsSent: server.facts.signalsSent });
+        if (keystroke === undefined || !this.#isRunning(server)) return;
+        server.update({ keystroke });
+        this.#keystroke(server, keystroke, true);
+      },
       // A server stopped at the terminal (Ctrl-Z) hands it back to podvisor, as a shell takes it back from a job.
       suspended: (suspended: boolean) => {
         const { child } = server.spawned;
@@ -248,8 +263,10 @@ export class Supervisor {
     server.readiness.abort();
     // The kit's last reports (a fatal error, the last session count) are read before the exit is judged.
     await server.channelRead();
-    const keystroke = terminalKeystroke({ hadTerminal: server.spawned.hasTerminal, exitSignal: exit.signal, signalsSent: server.facts.signalsSent });
-    if (keystroke !== undefined) this.#keystroke(server, keystroke);
+    // A keystroke the kit reported was acted on when it came; one the exit shows is acted on now.
+    const reported = server.facts.keystroke;
+    const keystroke = reported ?? terminalKeystroke({ hadTerminal: server.spawned.hasTerminal, exitSignal: exit.signal, exitCode: exit.code, signalsSent: server.facts.signalsSent });
+    if (keystroke !== undefined && reported === undefined) this.#keystroke(server, keystroke, false);
     const watch = this.#watch;
     watch?.close();
     this.#shutdown.endDelay('cut_short');
@@ -320,6 +337,12 @@ export class Supervisor {
     this.#supervision.apply({ type: 'supervision_ended' });
     this.#supervision.emit({ type: 'supervisor_exiting', status, why });
     return status;
+  }
+
+  /** `server` is the current one and has not exited. */
+  #isRunning(server: ServerProcess): boolean {
+    const { child } = server.spawned;
+    return this.#server === server && child.exitCode === null && child.signalCode === null;
   }
 
   #stopServer(server: ServerProcess, signal: NodeJS.Signals, cause: StopCause): void {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { eventually, message, PODVISOR, processExists, TEST_ENV } from '../../helpers/podvisor-process.ts';
+import { eventually, message, PODVISOR, processExists, ROOT, TEST_ENV } from '../../helpers/podvisor-process.ts';
 import { startOnTerminal, type TerminalSession } from '../../helpers/pty.ts';
 
 /** The fields of /proc/<pid>/stat a terminal is about: process group, session, the terminal's foreground group. */
@@ -136,6 +136,32 @@ describe('on a terminal: the server gets it as its controlling terminal and fore
     session.type('\x03');
     assert.equal(await session.exited(), 0);
     assert.ok(session.logs().some(message('shutting down', { signal: 'SIGINT' })), JSON.stringify(session.logs()));
+  });
+
+  it('Ctrl-C at a server on the kit (it drains and exits 254): a restart at once (reason sigint), not a counted one; Ctrl-C twice quits with 0', async () => {
+    // The reference streaming server, as `npm start` runs it (field: Ctrl-C restarted it with back-off and never quit).
+    const session = await start([process.execPath, join(ROOT, 'dist', 'reference-server.js')], { STREAM_PORT: '0', PODVISOR_HTTP_PORT: '0' });
+    // Its kit handles SIGINT from here on (before, Node would die of the Ctrl-C: another path).
+    await session.waitForScreen(/reference streaming server listening/);
+    session.type('\x03');
+    const restart = await session.waitForLog(message('restarting the server'));
+    assert.deepEqual([restart['reason'], restart['delayMs']], ['sigint', 0], JSON.stringify(restart));
+    await eventually(() => (session.screen().match(/reference streaming server listening/g) ?? []).length === 2, 'the new server listening');
+    session.type('\x03');
+    assert.equal(await session.exited(), 0);
+    assert.ok(session.logs().some(message('shutting down', { signal: 'SIGINT' })), JSON.stringify(session.logs()));
+    assert.equal(session.logs().filter(message('restarting the server')).length, 1);
+  });
+
+  it('Ctrl-C at a script that traps it and exits 130 (the shell\'s status for SIGINT): a restart at once (reason sigint)', async () => {
+    const session = await start(['sh', '-c', "trap 'exit 130' INT; echo trapping; while :; do sleep 0.05; done"]);
+    await session.waitForScreen(/trapping/);
+    session.type('\x03');
+    const restart = await session.waitForLog(message('restarting the server'));
+    assert.deepEqual([restart['reason'], restart['delayMs']], ['sigint', 0], JSON.stringify(restart));
+    await eventually(() => session.logs().filter(message('server started')).length === 2, 'the new server');
+    session.type('\x03');
+    assert.equal(await session.exited(), 0);
   });
 
   it('Ctrl-\\ at a server that dies of it: podvisor shuts down as on SIGQUIT, exit 0', async () => {

@@ -8,6 +8,7 @@ describe('the kit protocol', () => {
     { podvisor: 1, type: 'state', state: 'idle' },
     { podvisor: 1, type: 'sessions', count: 0 },
     { podvisor: 1, type: 'fatal', message: 'cannot bind' },
+    { podvisor: 1, type: 'signal', signal: 'SIGINT' },
   ];
   for (const message of good) {
     it(`round-trips ${message.type}`, () => assert.deepEqual(parseKitLine(encodeKitMessage(message).trimEnd()), { ok: true, message }));
@@ -24,6 +25,9 @@ describe('the kit protocol', () => {
     ['a fractional count', '{"podvisor":1,"type":"sessions","count":1.5}', 'not a kit message'],
     ['a huge count', '{"podvisor":1,"type":"sessions","count":1e300}', 'not a kit message'],
     ['a fatal without text', '{"podvisor":1,"type":"fatal","message":7}', 'not a kit message'],
+    ['a signal the kit does not handle', '{"podvisor":1,"type":"signal","signal":"SIGKILL"}', 'not a kit message'],
+    ['a signal by number', '{"podvisor":1,"type":"signal","signal":2}', 'not a kit message'],
+    ['a signal that is not one', '{"podvisor":1,"type":"signal","signal":"toString"}', 'not a kit message'],
     ['an array', '[1,2,3]', 'not a kit message'],
     ['null', 'null', 'not a kit message'],
     ['__proto__ games', '{"__proto__":{"podvisor":1},"type":"state","state":"idle"}', 'not a kit message'],

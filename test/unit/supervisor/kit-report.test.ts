@@ -25,6 +25,8 @@ describe('decideKitReport: what each kit message changes', () => {
     ['sessions while stopping: still counted (the drain empties them)', { podvisor: 1, type: 'sessions', count: 3 }, stopping, { sessions: 3 }],
     ['a second fatal report of the same server: ignored (a burst is one error)', { podvisor: 1, type: 'fatal', message: 'again' }, failed, {}],
     ['fatal_error as a state after a fatal report: ignored', state('fatal_error'), failed, {}],
+    ['signal: passed on as received (the supervisor asks whether it was a keystroke)', { podvisor: 1, type: 'signal', signal: 'SIGINT' }, serving, { signalReceived: 'SIGINT' }],
+    ['signal while stopping: passed on too (a second Ctrl-C during the drain quits)', { podvisor: 1, type: 'signal', signal: 'SIGINT' }, stopping, { signalReceived: 'SIGINT' }],
     ['fatal: fatal_error, the message, the deadline', { podvisor: 1, type: 'fatal', message: 'cannot bind' }, serving, { stateInput: { type: 'kit_reported', state: 'fatal_error' }, fatalErrorReported: true, fatalMessage: 'cannot bind', armDeadline: true }],
   ];
   for (const [name, message, situation, expected] of rows) it(name, () => assert.deepEqual(decideKitReport(message, situation), expected));

@@ -111,6 +111,10 @@ describe('decideAfterExit: a Ctrl-C or Ctrl-\\ at the terminal ended the server 
     ['Ctrl-C during a shutdown podvisor had begun (SIGTERM): a clean end too', { keystroke: 'SIGINT', shutdownSignal: 'SIGTERM' }, killed('SIGINT'), { action: 'exit', status: 0 }],
     ['without the keystroke, dying of SIGINT during a SIGTERM shutdown is the server\'s own end: 130', { shutdownSignal: 'SIGTERM' }, killed('SIGINT'), { action: 'exit', status: 130 }],
     ['Ctrl-C with the restart policy never: exits with the status of the signal, 130', { keystroke: 'SIGINT', policy: 'never', stopCause: { kind: 'restart', reason: 'sigint' } }, killed('SIGINT'), { action: 'exit', status: 130 }],
+    ['Ctrl-C twice at a script that traps it and exits 130: a clean end', { keystroke: 'SIGINT', stopCause: { kind: 'shutdown', signal: 'SIGTERM' }, shutdownSignal: 'SIGTERM' }, code(130), { action: 'exit', status: 0 }],
+    ['Ctrl-\\ at a script that exits 131: a clean end', { keystroke: 'SIGQUIT', stopCause: { kind: 'shutdown', signal: 'SIGQUIT' }, shutdownSignal: 'SIGQUIT' }, code(131), { action: 'exit', status: 0 }],
+    ['exit 130 in a SIGTERM shutdown without a keystroke or SIGINT: the server\'s own status', { shutdownSignal: 'SIGTERM' }, code(130), { action: 'exit', status: 130 }],
+    ['Ctrl-C twice at a kit server (the second reaches the next server, which podvisor stops with SIGTERM): exit 0', { stopCause: { kind: 'shutdown', signal: 'SIGTERM' }, shutdownSignal: 'SIGTERM', signalsSent: ['SIGTERM'] }, code(0), { action: 'exit', status: 0 }],
   ];
   for (const [name, overrides, exit, expected] of rows) it(name, () => assert.deepEqual(decideAfterExit(facts(exit, overrides)), expected));
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideSignal, HANDLED_SIGNALS, SECOND_SIGINT_WINDOW_MS, stopSignalFor, terminalKeystroke, type SignalAction, type SignalSituation } from '../../../src/supervisor/signal-decision.ts';
+import { decideSignal, HANDLED_SIGNALS, SECOND_SIGINT_WINDOW_MS, stopSignalFor, terminalKeystroke, type KeystrokeFacts, type SignalAction, type SignalSituation } from '../../../src/supervisor/signal-decision.ts';
 
 const NOW = 1_000_000;
 const running: SignalSituation = { shutdown: 'none', server: 'running', lastSigintAt: undefined, now: NOW, delayApplies: false, stopSignal: undefined, sighup: 'forward' };
@@ -61,17 +61,26 @@ describe('decideSignal: what each signal means in each situation', () => {
   });
 });
 
-describe('terminalKeystroke: was the server ended by a key typed at the terminal it had?', () => {
-  const rows: Array<[string, boolean, NodeJS.Signals | null, readonly NodeJS.Signals[], NodeJS.Signals | undefined]> = [
-    ['it had the terminal and died of SIGINT podvisor did not send: Ctrl-C', true, 'SIGINT', [], 'SIGINT'],
-    ['… of SIGQUIT: Ctrl-\\', true, 'SIGQUIT', [], 'SIGQUIT'],
-    ['… of SIGINT while podvisor was stopping it with SIGTERM: still the keystroke', true, 'SIGINT', ['SIGTERM'], 'SIGINT'],
-    ['… of the SIGINT podvisor sent (kill -INT podvisor): podvisor\'s own restart', true, 'SIGINT', ['SIGINT'], undefined],
-    ['… of SIGQUIT podvisor sent as its stop signal', true, 'SIGQUIT', ['SIGQUIT'], undefined],
-    ['no terminal: a SIGINT from elsewhere is a crash like any signal', false, 'SIGINT', [], undefined],
-    ['SIGTERM is no keystroke', true, 'SIGTERM', [], undefined],
-    ['SIGTSTP (Ctrl-Z) stops, it does not end', true, 'SIGTSTP', [], undefined],
-    ['an exit code is no keystroke', true, null, [], undefined],
+describe('terminalKeystroke: did the server meet a key typed at the terminal it had?', () => {
+  const rows: Array<[string, KeystrokeFacts, NodeJS.Signals | undefined]> = [
+    ['it had the terminal and died of SIGINT podvisor did not send: Ctrl-C', { hadTerminal: true, exitSignal: 'SIGINT', signalsSent: [] }, 'SIGINT'],
+    ['… of SIGQUIT: Ctrl-\\', { hadTerminal: true, exitSignal: 'SIGQUIT', signalsSent: [] }, 'SIGQUIT'],
+    ['… of SIGINT while podvisor was stopping it with SIGTERM: still the keystroke', { hadTerminal: true, exitSignal: 'SIGINT', signalsSent: ['SIGTERM'] }, 'SIGINT'],
+    ['… of the SIGINT podvisor sent (kill -INT podvisor): podvisor\'s own restart', { hadTerminal: true, exitSignal: 'SIGINT', signalsSent: ['SIGINT'] }, undefined],
+    ['… of SIGQUIT podvisor sent as its stop signal', { hadTerminal: true, exitSignal: 'SIGQUIT', signalsSent: ['SIGQUIT'] }, undefined],
+    ['no terminal: a SIGINT from elsewhere is a crash like any signal', { hadTerminal: false, exitSignal: 'SIGINT', signalsSent: [] }, undefined],
+    ['SIGTERM is no keystroke', { hadTerminal: true, exitSignal: 'SIGTERM', signalsSent: [] }, undefined],
+    ['SIGTSTP (Ctrl-Z) stops, it does not end', { hadTerminal: true, exitSignal: 'SIGTSTP', signalsSent: [] }, undefined],
+    ['an exit code is no keystroke', { hadTerminal: true, exitSignal: null, exitCode: 1, signalsSent: [] }, undefined],
+    ['exit 254 (a kit that drained after the SIGINT) is none by itself: the kit reports the signal instead', { hadTerminal: true, exitSignal: null, exitCode: 254, signalsSent: [] }, undefined],
+    ['exit 130, the shell\'s status for SIGINT (a script that traps Ctrl-C and exits so): Ctrl-C', { hadTerminal: true, exitSignal: null, exitCode: 130, signalsSent: [] }, 'SIGINT'],
+    ['exit 131: Ctrl-\\', { hadTerminal: true, exitSignal: null, exitCode: 131, signalsSent: [] }, 'SIGQUIT'],
+    ['exit 130 after podvisor\'s own SIGINT: podvisor\'s restart', { hadTerminal: true, exitSignal: null, exitCode: 130, signalsSent: ['SIGINT'] }, undefined],
+    ['exit 130 without a terminal: an exit code like any', { hadTerminal: false, exitSignal: null, exitCode: 130, signalsSent: [] }, undefined],
+    ['the kit reports SIGINT while it runs: Ctrl-C (its exit is 254, not a death by the signal)', { hadTerminal: true, reportedSignal: 'SIGINT', signalsSent: [] }, 'SIGINT'],
+    ['the kit reports the SIGINT podvisor passed on (kill -INT podvisor, podvisor ctl restart): none', { hadTerminal: true, reportedSignal: 'SIGINT', signalsSent: ['SIGINT'] }, undefined],
+    ['the kit reports SIGTERM: no keystroke', { hadTerminal: true, reportedSignal: 'SIGTERM', signalsSent: [] }, undefined],
+    ['the kit reports SIGINT without a terminal (kill -INT the server): none', { hadTerminal: false, reportedSignal: 'SIGINT', signalsSent: [] }, undefined],
   ];
-  for (const [name, hadTerminal, exitSignal, signalsSent, expected] of rows) it(name, () => assert.equal(terminalKeystroke({ hadTerminal, exitSignal, signalsSent }), expected));
+  for (const [name, facts, expected] of rows) it(name, () => assert.equal(terminalKeystroke(facts), expected));
 });
