@@ -89,7 +89,7 @@ describe('the podvisor image', { timeout: 900_000 }, () => {
       assert.match(status, /^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
       assert.match(status, /^CapEff:\s+0+$/m);
       // node, bin/podvisor's V8 flags, then podvisor itself.
-      assert.match(await container.exec(['cat', '/proc/1/cmdline']), /node\0(--[^\0]+\0)*\/opt\/podvisor\/dist\/podvisor\.js/);
+      assert.match(await container.exec(['cat', '/proc/1/cmdline']), /node\0(--[^\0]+\0)*\/opt\/podvisor\/dist\/podvisor\.cjs\0/);
       const write = await podman(['exec', container.name, 'sh', '-c', 'touch /opt/podvisor/x 2>&1; echo "exit=$?"; touch /tmp/x && echo tmp-ok']);
       assert.match(write, /Read-only file system/);
       assert.match(write, /tmp-ok/);
