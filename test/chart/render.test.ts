@@ -208,7 +208,21 @@ describe('the chart over a matrix of values', () => {
     assert.deepEqual(container.args, ['--', 'node', 'server.js', '--port', '9000']);
     assert.equal(container.command, undefined, 'the image ENTRYPOINT (podvisor) stays');
     assert.equal(environment(container).get('STREAM_PORT'), '9000');
+    assert.equal(environment(container).get('PORT'), '9000', 'PORT, the name most servers read, is server.port too');
     assert.equal(at(container, 'ports', 0, 'containerPort'), 9000);
+    const service = find(objects, 'Service');
+    assert.deepEqual(at(service, 'spec', 'ports', 0), { name: 'stream', port: 8080, targetPort: 'stream', protocol: 'TCP' }, 'the Service targets the container port by name');
+  });
+
+  it('passes server.port as PORT unless server.env sets PORT: then the user\'s value is the only PORT', async () => {
+    const byDefault = podvisorContainer(await render());
+    assert.deepEqual(byDefault.env.filter((variable) => variable.name === 'PORT'), [{ name: 'PORT', value: '8080' }]);
+    const container = podvisorContainer(await render({ server: { port: 3000, env: [{ name: 'PORT', value: '4000' }, { name: 'CHANNELS', value: 'a' }] } }));
+    assert.deepEqual(container.env.filter((variable) => variable.name === 'PORT'), [{ name: 'PORT', value: '4000' }]);
+    assert.equal(environment(container).get('STREAM_PORT'), '3000');
+    assert.equal(at(container, 'ports', 0, 'containerPort'), 3000);
+    const fromSecret = podvisorContainer(await render({ server: { env: [{ name: 'PORT', valueFrom: { secretKeyRef: { name: 'ports', key: 'server' } } }] } }));
+    assert.deepEqual(fromSecret.env.filter((variable) => variable.name === 'PORT'), [{ name: 'PORT', valueFrom: { secretKeyRef: { name: 'ports', key: 'server' } } }]);
   });
 
   // [values, terminationGracePeriodSeconds, PODVISOR_TERMINATION_GRACE_SECONDS: what is left after a preStop sleep]

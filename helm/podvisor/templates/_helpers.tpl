@@ -155,6 +155,19 @@ automountServiceAccountToken of the pod and the ServiceAccount: the token only w
 {{- end }}
 
 {{/*
+"true" when server.env sets the variable named .name: the chart then leaves its own value of it out rather than
+render the name twice (podvisor.extraEnv holds only PODVISOR_* names). Called with (dict "name" NAME "context" $).
+*/}}
+{{- define "podvisor.userSetsEnv" -}}
+{{- $name := .name }}
+{{- $set := false }}
+{{- range .context.Values.server.env }}
+{{- if eq .name $name }}{{ $set = true }}{{ end }}
+{{- end }}
+{{- if $set }}true{{ end }}
+{{- end }}
+
+{{/*
 Checks across values that the schema cannot express with a clear message; fails the render with one that names
 the values.
 */}}
