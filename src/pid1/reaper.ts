@@ -9,15 +9,28 @@ import { readChildren } from './process-table.ts';
  * reaping it (waitid with WNOWAIT) and waits for it by pid when it is not one of libuv's. When one of libuv's
  * stands first in line, podvisor lets libuv reap it first (one turn of the event loop) and, if it is still
  * there, scans its children in /proc for zombies: the slow path.
+ *
+ * A SIGCHLD can be lost: libuv's signal handler writes each signal into a pipe and drops it when the pipe is
+ * full (a flood of signals sent to podvisor). A child whose SIGCHLD was lost stays a zombie, and a zombie sends
+ * no second one: libuv would never reap the server and podvisor would wait for its exit forever. So the reaper
+ * also looks every RECHECK_MS, and when one of libuv's children is still there to be reaped after libuv's turn,
+ * it raises SIGCHLD again for libuv (process.kill of its own pid), until libuv has reaped it.
  */
 /** The libc calls reaping needs (a test may give others, for faults a real kernel will not make on demand). */
 export type ReapingCalls = Pick<Libc, 'waitpidNoHang' | 'peekEndedChild'>;
+
+/** How often the reaper looks for ended children without a SIGCHLD (one waitid(WNOWAIT) call). */
+export const RECHECK_MS = 1000;
+/** The shortest time between two SIGCHLDs the reaper raises for libuv. */
+const RAISE_GAP_MS = 50;
 
 export class OrphanReaper {
   readonly #spawnedByUs: ReadonlySet<number>;
   readonly #onReaped: (pid: number) => void;
   readonly #libc: ReapingCalls;
   #retry: NodeJS.Immediate | undefined;
+  #recheck: NodeJS.Timeout | undefined;
+  #raisedAt = 0;
   readonly #onSignal = (): void => {
     this.reap();
   };
@@ -31,13 +44,16 @@ export class OrphanReaper {
 
   start(): void {
     process.on('SIGCHLD', this.#onSignal);
+    this.#recheck = setInterval(this.#onSignal, RECHECK_MS).unref();
     this.reap();
   }
 
   stop(): void {
     process.off('SIGCHLD', this.#onSignal);
     if (this.#retry !== undefined) clearImmediate(this.#retry);
+    clearInterval(this.#recheck);
     this.#retry = undefined;
+    this.#recheck = undefined;
   }
 
   /** Reaps every orphan zombie it can now; returns how many. */
@@ -61,11 +77,30 @@ export class OrphanReaper {
     }
   }
 
-  /** After libuv's turn: the fast path again, or the scan when one of libuv's children still blocks the peek. */
+  /**
+   * After libuv's turn: the fast path again, or, when one of libuv's children still blocks the peek, the scan —
+   * and SIGCHLD raised again, for libuv has missed that child's (its signal pipe was full).
+   */
   #reapBehind(): void {
     const pid = this.#libc.peekEndedChild();
-    if (pid !== undefined && pid > 0 && this.#spawnedByUs.has(pid)) this.#scan();
-    else this.reap();
+    if (pid !== undefined && pid > 0 && this.#spawnedByUs.has(pid)) {
+      this.#scan();
+      this.#raiseChildSignal();
+    } else {
+      this.reap();
+    }
+  }
+
+  /** At most every RAISE_GAP_MS: a child libuv is about to reap anyway must not make a busy loop of it. */
+  #raiseChildSignal(): void {
+    const now = performance.now();
+    if (now - this.#raisedAt < RAISE_GAP_MS) return;
+    this.#raisedAt = now;
+    try {
+      process.kill(process.pid, 'SIGCHLD');
+    } catch {
+      // Cannot happen for one's own pid; the next recheck tries again.
+    }
   }
 
   /** The slow path: every zombie child in /proc that is not libuv's, until a scan finds none. */
