@@ -45,6 +45,7 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
     process.stdout.write(`podvisor ${VERSION}\n`);
     return 0;
   }
+  toleratePodvisorsOwnOutput();
   const terminationLog = terminationLogTarget(environment, parsed.flagValues);
   let record = EMPTY_TERMINATION_RECORD;
   let summary: TerminationSummary;
@@ -62,6 +63,16 @@ export async function main(argv: readonly string[], environment: NodeJS.ProcessE
     if (warning !== undefined) process.stderr.write(ownLogLine('warn', warning));
   }
   return summary.status;
+}
+
+/**
+ * podvisor's own stdout and stderr may refuse writes — a full disk behind `2>file`, a terminal that hung up (EIO),
+ * a reader that went away (EPIPE) — and a stream with no 'error' listener would turn that into an uncaught
+ * exception: PID 1's end, with the server left running and no termination message. What cannot be written is lost
+ * (podvisor has nowhere else to say it); supervision goes on.
+ */
+function toleratePodvisorsOwnOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 }
 
 /**

@@ -18,6 +18,22 @@ export function createLogger(level: LogLevel, destination?: DestinationStream, n
       timestamp: () => `,"time":"${new Date(now()).toISOString()}"`,
       formatters: { level: (label, number) => ({ level: number, levelName: label }) },
     },
-    destination ?? pino.destination({ fd: 2, sync: true }),
+    destination ?? tolerantDestination(pino.destination({ fd: 2, sync: true })),
   );
+}
+
+/**
+ * podvisor's stderr, where a write that fails (a full disk, a terminal that hung up, EPIPE) loses that line and
+ * nothing else: it must not make the logging observer fail, nor anything after it.
+ */
+function tolerantDestination(destination: DestinationStream): DestinationStream {
+  return {
+    write(line: string) {
+      try {
+        destination.write(line);
+      } catch {
+        // Lost: podvisor's stderr refuses it, and there is nowhere else to say so.
+      }
+    },
+  };
 }
