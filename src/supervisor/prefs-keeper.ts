@@ -22,6 +22,9 @@ export class PrefsKeeper {
   #prefs: Prefs;
   #watcher: FSWatcher | undefined;
   #settle: NodeJS.Timeout | undefined;
+  /** The read under way, and the one asked for meanwhile (with every trigger that asked for it). */
+  #reading: Promise<void> | undefined;
+  #next: { readonly triggers: Set<PrefsTrigger>; readonly promise: Promise<void> } | undefined;
 
   /** `fallback`: PODVISOR_AUTO_RESTART, for when the file does not say. */
   constructor(read: (() => Promise<PrefsResult>) | undefined, initial: Prefs, fallback: boolean, supervision: Supervision) {
@@ -39,20 +42,53 @@ export class PrefsKeeper {
     return this.#read !== undefined;
   }
 
-  /** Re-reads the file; tells the observers when an operator asked (SIGHUP) or autoRestart changed. */
-  async reload(trigger: PrefsTrigger): Promise<void> {
+  /**
+   * Re-reads the file; tells the observers when an operator asked (SIGHUP) or autoRestart changed. One read at a
+   * time: what is asked while a read is under way is one more read after it, for all who asked meanwhile (a flood
+   * of SIGHUPs costs two reads at once, never one open file and one buffer each). Resolves once a read that began
+   * after the call has ended.
+   */
+  reload(trigger: PrefsTrigger): Promise<void> {
     const read = this.#read;
     if (read === undefined) {
       if (trigger === 'sighup') this.#supervision.emit({ type: 'prefs_reloaded', autoRestart: this.autoRestart, trigger });
-      return;
+      return Promise.resolve();
     }
-    const result = await read();
+    if (this.#reading === undefined) return this.#readFor(read, new Set([trigger]));
+    if (this.#next === undefined) {
+      const triggers = new Set<PrefsTrigger>();
+      const promise = this.#reading.then(() => {
+        this.#next = undefined;
+        return this.#readFor(read, triggers);
+      });
+      this.#next = { triggers, promise };
+    }
+    this.#next.triggers.add(trigger);
+    return this.#next.promise;
+  }
+
+  #readFor(read: () => Promise<PrefsResult>, triggers: ReadonlySet<PrefsTrigger>): Promise<void> {
+    const reading = this.#readOnce(read, triggers).finally(() => {
+      if (this.#reading === reading) this.#reading = undefined;
+    });
+    this.#reading = reading;
+    return reading;
+  }
+
+  async #readOnce(read: () => Promise<PrefsResult>, triggers: ReadonlySet<PrefsTrigger>): Promise<void> {
+    let result: PrefsResult;
+    try {
+      result = await read();
+    } catch (error) {
+      result = { ok: false, message: `cannot read the prefs file: ${error instanceof Error ? error.message : String(error)}` };
+    }
     if (!result.ok) {
       this.#supervision.emit({ type: 'prefs_rejected', message: `${result.message}; keeping the last good prefs (autoRestart=${this.autoRestart})` });
       return;
     }
     const before = this.autoRestart;
     this.#prefs = result.prefs;
+    const trigger = triggers.has('sighup') ? 'sighup' : (triggers.values().next().value as PrefsTrigger);
     if (trigger === 'sighup' || before !== this.autoRestart) this.#supervision.emit({ type: 'prefs_reloaded', autoRestart: this.autoRestart, trigger });
   }
 
