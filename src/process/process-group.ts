@@ -1,4 +1,4 @@
-import { readProcessTable } from '../pid1/process-table.ts';
+import { readProcessStat, readProcessTable } from '../pid1/process-table.ts';
 import type { ProcessStat } from '../pid1/proc-stat.ts';
 
 /** Sends `signal` to every process of the group led by `groupId`; false when the group is gone. */
@@ -9,6 +9,23 @@ export function signalGroup(groupId: number, signal: NodeJS.Signals): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
+  }
+}
+
+/**
+ * Sends `signal` to the server's process group (led by `serverPid`) and to the server itself when it has left that
+ * group: on a terminal the server is not a session leader and may join another group of podvisor's session,
+ * podvisor's own included, where a signal to its group would never reach it. False when neither was reached.
+ */
+export function signalServerGroup(serverPid: number, signal: NodeJS.Signals): boolean {
+  const reachedGroup = signalGroup(serverPid, signal);
+  const server = readProcessStat(serverPid);
+  if (server === undefined || server.state === 'Z' || server.processGroup === serverPid) return reachedGroup;
+  try {
+    process.kill(serverPid, signal);
+    return true;
+  } catch {
+    return reachedGroup;
   }
 }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerOutput } from '../output/server-output.ts';
-import { groupExists, groupMembers, membersThatCanEnd, signalGroup } from '../process/process-group.ts';
+import { groupExists, groupMembers, membersThatCanEnd, signalGroup, signalServerGroup } from '../process/process-group.ts';
 import { spawnServer, type SpawnedServer } from '../process/spawn-server.ts';
 import type { Terminal } from '../process/terminal.ts';
 import type { StopCause } from './restart-plan.ts';
@@ -114,8 +114,8 @@ export class ServerProcess {
     const current = this.#facts.stopCause;
     if (current === undefined || cause.kind === 'shutdown') this.update({ stopCause: cause });
     this.#facts = { ...this.#facts, signalsSent: [...this.#facts.signalsSent, signal] };
-    const delivered = signalGroup(this.pid, signal);
-    if (delivered) signalGroup(this.pid, 'SIGCONT');
+    const delivered = signalServerGroup(this.pid, signal);
+    if (delivered) signalServerGroup(this.pid, 'SIGCONT');
     this.readiness.abort();
     this.deadline.arm();
     return delivered;
@@ -126,9 +126,9 @@ export class ServerProcess {
     return this.#facts.signalsSent.length > 0 || this.deadline.killedServer;
   }
 
-  /** Passes `signal` to the group; false when the group is gone. */
+  /** Passes `signal` to the group (and to the server, should it have left it); false when both are gone. */
   forward(signal: NodeJS.Signals): boolean {
-    return signalGroup(this.pid, signal);
+    return signalServerGroup(this.pid, signal);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { killDeadlineMs } from '../ipc/drain-timing.ts';
-import { groupExists, signalGroup } from '../process/process-group.ts';
+import { groupExists, signalServerGroup } from '../process/process-group.ts';
 
 /** The drain settings the deadline is made of (docs/supervision.md, "Shutdown"). */
 export interface DeadlineSettings {
@@ -79,9 +79,11 @@ export class StopDeadline {
   #fire(): void {
     this.#timer = undefined;
     this.#firedAt = this.#now();
-    if (!groupExists(this.#groupId)) return;
-    this.#killedServer = this.#serverAlive();
+    const serverAlive = this.#serverAlive();
+    // The server may have left its group (on a terminal it can join another of podvisor's session): it is killed too.
+    if (!groupExists(this.#groupId) && !serverAlive) return;
+    this.#killedServer = serverAlive;
     this.#killedGroup = true;
-    signalGroup(this.#groupId, 'SIGKILL');
+    signalServerGroup(this.#groupId, 'SIGKILL');
   }
 }

@@ -187,6 +187,19 @@ describe('on a terminal: the server gets it as its controlling terminal and fore
     assert.equal(await session.exited(), 0);
   });
 
+  it("a server that joins podvisor's own process group is still stopped and killed at the deadline", async () => {
+    // On a terminal the server is no session leader, so it may move to another group of podvisor's session. A stop
+    // sent to its old group then reached nobody (field: podvisor still waited 8 s after SIGTERM, for the server's own end).
+    const script = 'import os, signal, sys, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nos.setpgid(0, os.getpgid(os.getppid()))\nprint("joined", flush=True)\ntime.sleep(100)\n';
+    const session = await start(['python3', '-c', script], { PODVISOR_DRAIN_SECONDS: '1', PODVISOR_KILL_GRACE_MS: '500' });
+    await session.waitForScreen(/joined/);
+    const asked = Date.now();
+    process.kill(session.pid, 'SIGTERM');
+    assert.equal(await session.exited(), 137, 'killed at the deadline');
+    const seconds = (Date.now() - asked) / 1000;
+    assert.ok(seconds < 5, `podvisor ended ${seconds.toFixed(1)} s after SIGTERM (drain 1 s + grace 0.5 s)`);
+  });
+
   it('the next server finds the terminal as podvisor found it, whatever the last one left (no echo, raw mode)', async () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'podvisor-terminal-')), 'first-run');
     const script = `if [ -e ${marker} ]; then stty -a; exit 0; fi; touch ${marker}; stty -echo -icanon; kill -9 $$`;

@@ -26,7 +26,7 @@ describe('PrefsKeeper: one read at a time', () => {
       if (event.type === 'prefs_reloaded') reloaded.push(event.trigger);
     });
     const file = slowFile();
-    const keeper = new PrefsKeeper(file.read, {}, true, supervision);
+    const keeper = new PrefsKeeper(file.read, { autoRestart: undefined }, true, supervision);
     const first = keeper.reload('sighup');
     const flood = Array.from({ length: 10_000 }, () => keeper.reload('sighup'));
     const restart = keeper.reload('restart');
@@ -44,7 +44,7 @@ describe('PrefsKeeper: one read at a time', () => {
 
   it('a restart asked for during a read waits for a read that began after it', async () => {
     const file = slowFile();
-    const keeper = new PrefsKeeper(file.read, {}, true, new Supervision());
+    const keeper = new PrefsKeeper(file.read, { autoRestart: undefined }, true, new Supervision());
     void keeper.reload('file_changed');
     let done = false;
     const restart = keeper.reload('restart').then(() => (done = true));
