@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, type Dir, opendirSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { readDescendants } from '../pid1/process-table.ts';
 import { groupMembers } from './process-group.ts';
 
@@ -49,43 +49,90 @@ export function parseListeningSockets(text: string, family: 4 | 6): ListeningSoc
   return sockets;
 }
 
-/** The socket inodes a process holds open. */
-function socketInodes(pid: number): Set<number> {
-  const inodes = new Set<number>();
-  let fds: string[];
+/**
+ * How much of /proc/PID/net/tcp(6) is read at most. The kernel lists listening sockets first, then the others:
+ * the read stops at the first line that is not LISTEN, so a host with 100,000 connections costs no more.
+ */
+const MAX_SOCKET_TABLE_BYTES = 256 * 1024;
+/** Descriptors looked at (one readlink each) in one look at the group, at most: a group holding 20 × 19,000 fds must not stall supervision. */
+export const MAX_DESCRIPTORS_LOOKED_AT = 4096;
+
+/** The leading LISTEN lines of a /proc socket table, read in chunks until a line in another state. */
+function readListeningHead(path: string): string {
+  let fd: number;
   try {
-    fds = readdirSync(`/proc/${pid}/fd`);
+    fd = openSync(path, 'r');
   } catch {
-    return inodes;
+    return '';
   }
-  for (const fd of fds) {
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    let text = '';
+    while (text.length < MAX_SOCKET_TABLE_BYTES) {
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      text += chunk.toString('latin1', 0, read);
+      // Past the header, a line whose state (the 4th field) is not LISTEN ends the listening sockets.
+      const lines = text.split('\n');
+      if (lines.slice(1, -1).some((line) => line.trim().split(/\s+/)[3] !== LISTEN)) break;
+    }
+    // Only whole lines: a read cut short may end inside one.
+    return text.slice(0, text.lastIndexOf('\n') + 1);
+  } catch {
+    return '';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Which of `wanted` (socket inodes) the processes `pids` hold open, looking at no more than `budget` descriptors
+ * and stopping once all are found.
+ */
+export function heldSockets(pids: readonly number[], wanted: ReadonlySet<number>, budget: number): Set<number> {
+  const held = new Set<number>();
+  let looked = 0;
+  for (const pid of pids) {
+    let directory: Dir;
     try {
-      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (match !== null) inodes.add(Number(match[1]));
+      directory = opendirSync(`/proc/${pid}/fd`);
     } catch {
-      // Closed meanwhile.
+      continue;
+    }
+    try {
+      // Entry by entry: a process with 19,000 descriptors is not listed whole when the budget ends early.
+      for (let entry = directory.readSync(); entry !== null; entry = directory.readSync()) {
+        if (looked++ >= budget || held.size === wanted.size) return held;
+        try {
+          const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${entry.name}`));
+          if (match !== null && wanted.has(Number(match[1]))) held.add(Number(match[1]));
+        } catch {
+          // Closed meanwhile.
+        }
+      }
+    } catch {
+      // The process ended meanwhile.
+    } finally {
+      directory.closeSync();
     }
   }
-  return inodes;
+  return held;
 }
 
 /**
  * The TCP ports the processes of a process group listen on, read from /proc (the group's network namespace is
- * the leader's). Empty when it listens on none, or /proc cannot be read. The group's members are looked for among
- * podvisor's descendants (the server's session holds no one else: podvisor is PID 1 or the subreaper of every
- * orphan of it), not in the whole process table: this look is repeated every few seconds on the supervision thread.
+ * the leader's). Empty when it listens on none, or /proc cannot be read. This look is repeated every few seconds
+ * on the supervision thread, so it is bounded: the listening sockets of the namespace first (the head of the socket
+ * tables, usually a few lines), none → done; then the group's descriptors, MAX_DESCRIPTORS_LOOKED_AT at most,
+ * until every listening socket is placed. The group's members are looked for among podvisor's descendants (the
+ * server's session holds no one else), not in the whole process table. A group with more descriptors than that
+ * may have a listening socket missed: the fatal-line confirmation then relies on the server's exit alone for it.
  */
 export function groupListeningSockets(groupId: number): ListeningSocket[] {
-  const inodes = new Set<number>();
-  for (const member of groupMembers(groupId, readDescendants())) for (const inode of socketInodes(member.pid)) inodes.add(inode);
-  if (inodes.size === 0) return [];
-  const sockets: ListeningSocket[] = [];
-  for (const [file, family] of [['tcp', 4], ['tcp6', 6]] as const) {
-    try {
-      sockets.push(...parseListeningSockets(readFileSync(`/proc/${groupId}/net/${file}`, 'latin1'), family).filter((socket) => inodes.has(socket.inode)));
-    } catch {
-      // No IPv6, or the leader is gone.
-    }
-  }
-  return sockets;
+  const listening: ListeningSocket[] = [];
+  for (const [file, family] of [['tcp', 4], ['tcp6', 6]] as const) listening.push(...parseListeningSockets(readListeningHead(`/proc/${groupId}/net/${file}`), family));
+  if (listening.length === 0) return [];
+  const members = groupMembers(groupId, readDescendants()).map((member) => member.pid);
+  const held = heldSockets(members, new Set(listening.map((socket) => socket.inode)), MAX_DESCRIPTORS_LOOKED_AT);
+  return listening.filter((socket) => held.has(socket.inode));
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { groupListeningSockets, parseListeningSockets } from '../../../src/process/listening-ports.ts';
+import { groupListeningSockets, heldSockets, MAX_DESCRIPTORS_LOOKED_AT, parseListeningSockets } from '../../../src/process/listening-ports.ts';
 
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1001 1 0000000000000000 100 0 0 10 0
@@ -42,6 +42,23 @@ describe("a real process group's listening ports", () => {
     } finally {
       server.kill('SIGKILL');
       silent.kill('SIGKILL');
+    }
+  });
+});
+
+describe('the look at descriptors is bounded (field: 20 processes × 19,000 fds stalled supervision for 1.9 s)', () => {
+  it(`looks at no more than its budget (${MAX_DESCRIPTORS_LOOKED_AT} in podvisor), and stops once every socket is placed`, async () => {
+    // 500 descriptors, then a listening socket: the highest fd, listed last in /proc/PID/fd.
+    const script = "import os, socket, time\nfds = [os.open('/dev/null', os.O_RDONLY) for _ in range(500)]\ns = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\nprint(os.stat(f'/proc/self/fd/{s.fileno()}').st_ino, flush=True)\ntime.sleep(30)\n";
+    const child = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+      const inode = Number(chunk.toString().trim());
+      const pid = child.pid as number;
+      assert.deepEqual([...heldSockets([pid], new Set([inode]), 10)], [], 'not reached within 10 descriptors');
+      assert.deepEqual([...heldSockets([pid], new Set([inode]), 1000)], [inode], 'found within 1000');
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 });
