@@ -5,7 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startAsPid1 } from '../../helpers/pid1.ts';
-import { FIXTURES, NODE, startPodvisor } from '../../helpers/podvisor-process.ts';
+import { eventually, FIXTURES, freePort, NODE, startPodvisor } from '../../helpers/podvisor-process.ts';
 import { join } from 'node:path';
 
 function rssMegabytes(pid: number): number {
@@ -67,6 +67,26 @@ describe('the kit channel is for the kit only', () => {
       assert.ok(rssMegabytes(podvisor.pid) < 150, `peak RSS ${rssMegabytes(podvisor.pid)} MB`);
       podvisor.signal('SIGTERM');
       assert.equal(await podvisor.exited(), 0);
+    } finally {
+      podvisor.kill();
+    }
+  });
+});
+
+describe('a flood of well-formed kit messages', () => {
+  it('state changes written to the channel as fast as the server can, HTTP port open: memory bounded, SIGTERM acted on', async () => {
+    // Field: 336–470 MB with the HTTP port open (V8 let garbage Buffers pile up to 64 MB past a 4 GB heap's limit).
+    const script = 'import os, time\nline = b\'{"podvisor":1,"type":"state","state":"running"}\\n{"podvisor":1,"type":"state","state":"refusing_connections"}\\n\' * 200\nend = time.time() + 4\nwhile time.time() < end:\n    os.write(10, line)\nprint("done", flush=True)\ntime.sleep(30)\n';
+    const podvisor = startPodvisor({ command: ['python3', '-c', script], env: { PODVISOR_HTTP_PORT: String(await freePort()), PODVISOR_LOG_LEVEL: 'info' } });
+    try {
+      await eventually(() => podvisor.stdout().includes('done'), 'the flood to end', 15_000);
+      const peak = rssMegabytes(podvisor.pid);
+      process.stdout.write(`# kit state flood: podvisor VmHWM ${peak.toFixed(0)} MB\n`);
+      assert.ok(peak < 150, `peak RSS ${peak.toFixed(0)} MB`);
+      const asked = Date.now();
+      podvisor.signal('SIGTERM');
+      assert.equal(await podvisor.exited(), 0);
+      assert.ok(Date.now() - asked < 3000, 'SIGTERM acted on at once');
     } finally {
       podvisor.kill();
     }
