@@ -247,9 +247,14 @@ export const SETTINGS = {
     env: 'PODVISOR_STATUS_INTERVAL_SECONDS',
     flag: '--status-interval-seconds',
     defaultValue: '0',
-    accepts: `a number 0–${MAX_TIMER_SECONDS} (seconds; 0 = off)`,
+    accepts: `0 (off) or a number 0.1–${MAX_TIMER_SECONDS} (seconds)`,
     help: 'log a status line (state, pid, uptime, restarts) this often',
-    read: seconds,
+    read: (reader, name) => {
+      const value = seconds(reader, name);
+      // A status line every nanosecond would be a flood of podvisor's own making.
+      if (value !== 0 && value < 0.1) throw new Error('must be 0 (off) or at least 0.1 s');
+      return value;
+    },
   }),
   shutdownDelaySeconds: setting<number>({
     env: 'PODVISOR_SHUTDOWN_DELAY_SECONDS',

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ServerExit } from './server-exit.ts';
@@ -142,6 +142,10 @@ function closePipes(stdoutPipe: ServerPipe | undefined, stderrPipe: ServerPipe |
 
 function failure(file: string, error: NodeJS.ErrnoException): SpawnResult {
   if (error.code === 'ENOENT') {
+    // The file is there: what is missing is the interpreter its #! line names (or its dynamic loader).
+    if (file.includes('/') && existsSync(file)) {
+      return { ok: false, status: 127, message: `cannot run the server: ${JSON.stringify(file)} names an interpreter that was not found (its #! line, or its dynamic loader)` };
+    }
     return { ok: false, status: 127, message: `cannot run the server: ${JSON.stringify(file)} was not found (not a file, and not on PATH)` };
   }
   const why = error.code === 'EACCES' ? 'is not executable (permission denied, or a directory)' : `cannot be executed (${error.code ?? error.message})`;

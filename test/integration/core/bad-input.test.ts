@@ -61,6 +61,15 @@ describe('bad input gets a clear error and no restart loop', () => {
     assert.match(podvisor.logs[0]?.msg ?? '', /PODVISOR_PREFS_FILE=.*is a directory, not a file/);
   });
 
+  it('a script whose #! interpreter is missing: 127, naming the interpreter as what is missing (not "not found")', async () => {
+    const file = join(scratch(), 'server.sh');
+    writeFileSync(file, '#!/no/such/interpreter\necho hi\n');
+    chmodSync(file, 0o755);
+    const podvisor = startPodvisor({ command: [file] });
+    assert.equal(await podvisor.exited(), 127);
+    assert.ok(podvisor.logs.some((line) => line.msg.includes(`${JSON.stringify(file)} names an interpreter that was not found (its #! line, or its dynamic loader)`)), JSON.stringify(podvisor.logs));
+  });
+
   it('--help lists every setting with its default', async () => {
     const podvisor = startPodvisor({ args: ['--help'] });
     assert.equal(await podvisor.exited(), 0);

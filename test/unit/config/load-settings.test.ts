@@ -62,6 +62,10 @@ describe('loadSettings: twenty kinds of bad configuration, each named with its v
     ['negative start-limit burst', { PODVISOR_START_LIMIT_BURST: '-1' }, /PODVISOR_START_LIMIT_BURST="-1"/],
     ['zero start-limit interval', { PODVISOR_START_LIMIT_INTERVAL_MS: '0' }, /PODVISOR_START_LIMIT_INTERVAL_MS="0".*an integer 1–/],
     ['negative status interval', { PODVISOR_STATUS_INTERVAL_SECONDS: '-1' }, /PODVISOR_STATUS_INTERVAL_SECONDS="-1"/],
+    ['a status line every nanosecond (field: 2,610 lines in 2.5 s)', { PODVISOR_STATUS_INTERVAL_SECONDS: '1e-9' }, /PODVISOR_STATUS_INTERVAL_SECONDS="1e-9".*0 \(off\) or at least 0\.1 s/],
+    ['readiness URL with credentials (fetch refuses it: every probe would fail)', { PODVISOR_READINESS: 'http://u:p@127.0.0.1:8080/' }, /PODVISOR_READINESS=.*must not hold credentials/],
+    ['readiness IPv6 host without brackets', { PODVISOR_READINESS: 'tcp:::1:8080' }, /PODVISOR_READINESS="tcp:::1:8080".*in brackets/],
+    ['readiness with an empty host', { PODVISOR_READINESS: 'tcp:[]:8080' }, /PODVISOR_READINESS="tcp:\[\]:8080".*the host is empty/],
     ['back-off maximum below the first delay', { PODVISOR_RESTART_DELAY_MS: '5000', PODVISOR_RESTART_BACKOFF_MAX_MS: '100' }, /PODVISOR_RESTART_BACKOFF_MAX_MS=100 is below PODVISOR_RESTART_DELAY_MS=5000/],
     ['empty readiness timeout', { PODVISOR_READINESS_TIMEOUT_MS: '' }, /PODVISOR_READINESS_TIMEOUT_MS=""/],
   ];
@@ -129,4 +133,16 @@ describe('readSetting: one setting, as loadSettings reads it, whatever the other
   for (const [name, args, expected] of cases) {
     it(name, () => assert.deepEqual(readSetting(...args), expected));
   }
+});
+
+describe('loadSettings: readiness hosts', () => {
+  it('tcp:[::1]:PORT is the IPv6 loopback, without the brackets (field: the brackets were kept and every probe failed)', () => {
+    const result = loadSettings({ PODVISOR_READINESS: 'tcp:[::1]:8080' }, {});
+    assert.ok(result.ok);
+    assert.deepEqual(result.settings.readiness, { kind: 'tcp', host: '::1', port: 8080 });
+  });
+  it('a status interval of 0.1 s is accepted', () => {
+    const result = loadSettings({ PODVISOR_STATUS_INTERVAL_SECONDS: '0.1' }, {});
+    assert.ok(result.ok);
+  });
 });
