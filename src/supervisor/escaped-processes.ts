@@ -37,13 +37,21 @@ export function signalEscapedProcesses(signal: NodeJS.Signals, ownChildren: Read
 
 /**
  * Processes that left the server's process group (setsid, setpgid) but came to podvisor (PID 1, or subreaper)
- * when their parent ended: at shutdown they get the stop signal too, and SIGKILL at the deadline, and podvisor
+ * when their parent ended: at shutdown they get the stop signal too, and SIGKILL at the same deadline as the server
+ * (counted from when the stop signal first went out, not again from the server's end), and podvisor
  * exits only when none is left (docs/supervision.md, "Processes that escaped the group"). Resolves with the pids
  * SIGKILL could not end within a second (nothing can be done for them; the log names them).
  */
-export async function endEscapedProcesses(stopSignal: NodeJS.Signals, deadlineMs: number, ownChildren: ReadonlySet<number>, onSignalled: (pids: number[], signal: NodeJS.Signals) => void): Promise<number[]> {
+export async function endEscapedProcesses(
+  stopSignal: NodeJS.Signals,
+  deadlineMs: number,
+  ownChildren: ReadonlySet<number>,
+  onSignalled: (pids: number[], signal: NodeJS.Signals) => void,
+  /** When the stop signal first went out (ms since the epoch): the deadline counts from then, not from now. */
+  stopSentAt?: number,
+): Promise<number[]> {
   const signalled = new Set<number>();
-  const started = Date.now();
+  const started = Math.min(stopSentAt ?? Date.now(), Date.now());
   let killedAt: number | undefined;
   for (;;) {
     const escaped = escapedNow(ownChildren);

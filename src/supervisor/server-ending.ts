@@ -55,7 +55,7 @@ export async function clearServer(server: ServerProcess, supervision: Supervisio
 }
 
 /** podvisor leaves nothing behind: what escaped the server's group gets `stopSignal`, then SIGKILL at the deadline. */
-export async function endEscaped(stopSignal: NodeJS.Signals, settings: Pick<Settings, 'drainSeconds' | 'killGraceMs'>, ownChildren: ReadonlySet<number>, supervision: Supervision): Promise<void> {
-  const left = await endEscapedProcesses(stopSignal, stopDeadlineMs(settings), ownChildren, (pids, signal) => supervision.emit({ type: 'escaped_processes_signalled', pids, signal }));
+export async function endEscaped(stopSignal: NodeJS.Signals, settings: Pick<Settings, 'drainSeconds' | 'killGraceMs'>, ownChildren: ReadonlySet<number>, supervision: Supervision, stopSentAt?: number): Promise<void> {
+  const left = await endEscapedProcesses(stopSignal, stopDeadlineMs(settings), ownChildren, (pids, signal) => supervision.emit({ type: 'escaped_processes_signalled', pids, signal }), stopSentAt);
   if (left.length > 0) supervision.emit({ type: 'processes_left', pids: left, where: 'escaped' });
 }

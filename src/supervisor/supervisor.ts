@@ -32,6 +32,8 @@ export class Supervisor {
   #watch: ServerWatch | undefined;
   /** When the last SIGINT came: a second one within 3 s quits. */
   #lastSigintAt: number | undefined;
+  /** When the shutdown's stop signal first went out (ms since the epoch, the escaped processes' clock). */
+  #shutdownStopSentAt: number | undefined;
   /** A server has been running (ready) at least once: the pod may be in a Service's endpoints. */
   #everReady = false;
   readonly #backoff = new BackoffWait();
@@ -330,7 +332,7 @@ export class Supervisor {
 
   #endEscaped(): Promise<void> {
     const stopSignal = this.#shutdown.stopSignal ?? stopSignalFor('SIGTERM', this.#options.settings.stopSignal);
-    return endEscaped(stopSignal, this.#options.settings, this.#options.ownChildren, this.#supervision);
+    return endEscaped(stopSignal, this.#options.settings, this.#options.ownChildren, this.#supervision, this.#shutdownStopSentAt);
   }
 
   #finish(status: number, why: string): number {
@@ -346,6 +348,8 @@ export class Supervisor {
   }
 
   #stopServer(server: ServerProcess, signal: NodeJS.Signals, cause: StopCause): void {
+    // The escaped processes get this stop signal now, and their deadline counts from it (#endEscaped).
+    if (cause.kind === 'shutdown') this.#shutdownStopSentAt ??= Date.now();
     stopServer(server, signal, cause, this.#supervision, this.#options.ownChildren);
   }
 }

@@ -172,6 +172,22 @@ describe('processes podvisor cannot or must not leave behind', () => {
     assert.ok(podvisor.logs.some((line) => line.msg === "processes that left the server's process group were signalled"));
   });
 
+  it('a hung server and a hung escaped process are killed at one deadline, not one after the other', async () => {
+    // Field: the escaped process's countdown began again at the server's end: 3.1 s for a 1.5 s deadline, which in a
+    // pod can run past the grace period.
+    const pidFile = join(scratch, 'escaped-hung-pid');
+    const script = `trap '' TERM; setsid sh -c 'trap "" TERM; echo $$ > ${pidFile}; exec sleep 1000' & exec sleep 1000`;
+    const podvisor = start({ command: ['sh', '-c', script], env: { PODVISOR_DRAIN_SECONDS: '1', PODVISOR_KILL_GRACE_MS: '500' } });
+    await eventually(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 'the escaped process to start');
+    const escaped = Number(readFileSync(pidFile, 'utf8').trim());
+    const asked = Date.now();
+    podvisor.signal('SIGTERM');
+    assert.equal(await podvisor.exited(10_000), 137);
+    const seconds = (Date.now() - asked) / 1000;
+    assert.ok(seconds < 2.6, `podvisor ended ${seconds.toFixed(2)} s after SIGTERM; the deadline is 1.5 s`);
+    assert.equal(processExists(escaped), false, 'the escaped process is gone');
+  });
+
   it('as PID 1: the escaped process gets SIGTERM (not only the kernel\'s SIGKILL when PID 1 exits)', async () => {
     const marker = join(scratch, 'escaped-term');
     const script = `setsid sh -c 'trap "echo TERM > ${marker}; exit 0" TERM; while :; do sleep 1; done' & exec sleep 1000`;
