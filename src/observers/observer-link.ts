@@ -11,6 +11,17 @@ import { observerSettings, type FromObservers, type ObservedEvent, type Observer
  * read at a time (thousands a second in a flood), and podvisor_log_lines_total needs the counts, not each read.
  */
 export const LINE_COUNT_BATCH_MS = 100;
+/**
+ * Flow control: at most this many `events` messages wait for the observer thread at once (it runs at a lower CPU
+ * priority, and may fall behind). Beyond, events gather here, and past MAX_PENDING_EVENTS the kinds nothing counts
+ * are left out (the snapshot still carries their outcome): a server flooding its kit channel with state changes, or
+ * signals sent to podvisor by the thousand, must not fill podvisor's memory with messages not yet read.
+ */
+export const MAX_BATCHES_IN_FLIGHT = 16;
+export const MAX_PENDING_EVENTS = 4096;
+/** Events only logged (or shown as gauges from the snapshot), never counted: these may be left out. */
+export const DROPPABLE_EVENTS: ReadonlySet<SupervisionEvent['type']> = new Set(['transition', 'sessions_changed', 'signal_forwarded', 'prefs_reloaded', 'server_suspended']);
+
 /** How much longer than the observers' own bounds the supervision thread waits for them at exit. */
 const CLOSE_MARGIN_MS = 2000;
 
@@ -55,16 +66,22 @@ export function startObserverThread(options: ObserverLinkOptions): ObserverLink 
     closed = resolve;
   });
 
+  let batchesInFlight = 0;
+  let dropped = 0;
   const post = (message: ToObservers): void => {
     if (state !== 'closed') worker.postMessage(message);
   };
-  const flush = (): void => {
+  const flush = (force = false): void => {
     flushQueued = false;
     if (pending.length === 0 && !snapshotChanged) return;
+    // The observers are behind: what is pending goes when they say they have handled a message (events_done).
+    if (!force && batchesInFlight >= MAX_BATCHES_IN_FLIGHT) return;
     const events = pending;
     pending = [];
     snapshotChanged = false;
-    post({ type: 'events', events, snapshot: supervision.snapshot });
+    batchesInFlight += 1;
+    post({ type: 'events', events, snapshot: supervision.snapshot, ...(dropped > 0 ? { dropped } : {}) });
+    dropped = 0;
   };
   const queueFlush = (): void => {
     if (flushQueued) return;
@@ -94,6 +111,11 @@ export function startObserverThread(options: ObserverLinkOptions): ObserverLink 
     }
     if (lineCounts.size > 0) takeCounts(snapshot);
     pending.push([event, snapshot, Date.now()]);
+    if (pending.length > MAX_PENDING_EVENTS) {
+      const kept = leaveOutDroppable(pending);
+      dropped += pending.length - kept.length;
+      pending = kept;
+    }
     queueFlush();
   });
   const stopWatching = supervision.observeUpdates(() => {
@@ -114,6 +136,10 @@ export function startObserverThread(options: ObserverLinkOptions): ObserverLink 
         break;
       case 'ping':
         post({ type: 'pong', id: message.id });
+        break;
+      case 'events_done':
+        batchesInFlight -= 1;
+        if (pending.length > 0 || snapshotChanged) flush();
         break;
       case 'closed':
         state = 'closed';
@@ -139,7 +165,8 @@ export function startObserverThread(options: ObserverLinkOptions): ObserverLink 
       stopObserving();
       stopWatching();
       if (lineCounts.size > 0) takeCounts(supervision.snapshot);
-      flush();
+      // The last events go whatever is in flight: close() waits for the observers to take them all.
+      flush(true);
       post({ type: 'close' });
       const limit = setTimeout(closed, options.settings.kubernetesShutdownWaitMs + CLOSE_MARGIN_MS);
       await whenClosed;
@@ -155,4 +182,9 @@ export function startObserverThread(options: ObserverLinkOptions): ObserverLink 
 function observerThreadFile(): URL {
   const candidates = ['./observers.js', './observer-thread.ts'].map((path) => new URL(path, import.meta.url));
   return candidates.find((candidate) => existsSync(fileURLToPath(candidate))) ?? (candidates[0] as URL);
+}
+
+/** The pending events without the kinds nothing counts (DROPPABLE_EVENTS), in order. Pure. */
+export function leaveOutDroppable(pending: readonly ObservedEvent[]): ObservedEvent[] {
+  return pending.filter(([event]) => !DROPPABLE_EVENTS.has(event.type));
 }

@@ -37,7 +37,13 @@ export type ObservedEvent = readonly [event: SupervisionEvent, snapshot: Supervi
 /** From the supervision thread to the observer thread. */
 export type ToObservers =
   /** The events of one turn of the supervision thread, in order; `snapshot` is the latest (facts change without an event too). */
-  | { readonly type: 'events'; readonly events: readonly ObservedEvent[]; readonly snapshot: SupervisionSnapshot }
+  | {
+      readonly type: 'events';
+      readonly events: readonly ObservedEvent[];
+      readonly snapshot: SupervisionSnapshot;
+      /** Events left out since the last message: they came faster than the observers took them (observer-link.ts). */
+      readonly dropped?: number;
+    }
   /** The answer to a `ping`: the supervision thread was free to take it. */
   | { readonly type: 'pong'; readonly id: number }
   /** Flush what must go out (log lines, the last Kubernetes Events, answers under way) and stop; `closed` follows. */
@@ -53,4 +59,6 @@ export type FromObservers =
   | { readonly type: 'pod_deletion' }
   /** How long the supervision thread takes to answer, asked at scrape time (podvisor_nodejs_eventloop_lag_seconds). */
   | { readonly type: 'ping'; readonly id: number }
+  /** One `events` message has been handled: the supervision thread may send another (flow control). */
+  | { readonly type: 'events_done' }
   | { readonly type: 'closed' };

@@ -78,7 +78,9 @@ port.on('message', (message: ToObservers) => {
 function handle(message: ToObservers): void {
   switch (message.type) {
     case 'events':
+      if (message.dropped !== undefined && message.dropped > 0) reportDropped(message.dropped);
       supervision.receive(message.events, message.snapshot);
+      post({ type: 'events_done' });
       break;
     case 'pong':
       pings.get(message.id)?.();
@@ -87,6 +89,18 @@ function handle(message: ToObservers): void {
       closing ??= close();
       break;
   }
+}
+
+/** Events the supervision thread left out (they came faster than the observers took them): one warning a minute. */
+let droppedSinceWarning = 0;
+let lastDropWarning = -Infinity;
+function reportDropped(count: number): void {
+  droppedSinceWarning += count;
+  const now = Date.now();
+  if (now - lastDropWarning < 60_000) return;
+  lastDropWarning = now;
+  logger.warn({ dropped: droppedSinceWarning }, 'supervision events came faster than podvisor could log them: state changes, session counts and forwarded signals were left out (the metrics and /status show the latest state)');
+  droppedSinceWarning = 0;
 }
 
 async function close(): Promise<void> {
