@@ -154,7 +154,8 @@ describe('on a terminal: the server gets it as its controlling terminal and fore
   });
 
   it('Ctrl-C at a script that traps it and exits 130 (the shell\'s status for SIGINT): a restart at once (reason sigint)', async () => {
-    const session = await start(['sh', '-c', "trap 'exit 130' INT; echo trapping; while :; do sleep 0.05; done"]);
+    const session = await start(['sh', '-c', "trap 'exit 130' INT; echo trap''ping; while :; do sleep 0.05; done"]);
+    // As printed (the command line in podvisor's log holds trap''ping): the trap is set by then.
     await session.waitForScreen(/trapping/);
     session.type('\x03');
     const restart = await session.waitForLog(message('restarting the server'));
@@ -190,8 +191,9 @@ describe('on a terminal: the server gets it as its controlling terminal and fore
   it("a server that joins podvisor's own process group is still stopped and killed at the deadline", async () => {
     // On a terminal the server is no session leader, so it may move to another group of podvisor's session. A stop
     // sent to its old group then reached nobody (field: podvisor still waited 8 s after SIGTERM, for the server's own end).
-    const script = 'import os, signal, sys, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nos.setpgid(0, os.getpgid(os.getppid()))\nprint("joined", flush=True)\ntime.sleep(100)\n';
+    const script = 'import os, signal, sys, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nos.setpgid(0, os.getpgid(os.getppid()))\nprint("jo" + "ined", flush=True)\ntime.sleep(100)\n';
     const session = await start(['python3', '-c', script], { PODVISOR_DRAIN_SECONDS: '1', PODVISOR_KILL_GRACE_MS: '500' });
+    // The word as printed: the command line in podvisor's "server started" log line holds its two halves only.
     await session.waitForScreen(/joined/);
     const asked = Date.now();
     process.kill(session.pid, 'SIGTERM');
