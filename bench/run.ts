@@ -109,8 +109,10 @@ function goalOutcome(row: BenchRow): string | undefined {
   if (match === null) return undefined;
   const limit = Number(match[2]);
   const [sign, median] = [match[1], row.median];
-  if (sign === '≤' || sign === '<=') return median <= limit ? `met (${(median / limit).toFixed(2)}× goal)` : `missed by ${+(median - limit).toPrecision(3)} ${row.unit} (${(median / limit).toFixed(2)}× goal)`;
-  if (sign === '≥' || sign === '>=') return median >= limit ? `met (${(median / limit).toFixed(2)}× goal)` : `missed by ${+(limit - median).toPrecision(3)} ${row.unit} (${(median / limit).toFixed(2)}× goal)`;
+  // A goal of 0 (no failed request) has no ratio to give.
+  const ratio = limit === 0 ? '' : ` (${(median / limit).toFixed(2)}× goal)`;
+  if (sign === '≤' || sign === '<=') return median <= limit ? `met${ratio}` : `missed by ${+(median - limit).toPrecision(3)} ${row.unit}${ratio}`;
+  if (sign === '≥' || sign === '>=') return median >= limit ? `met${ratio}` : `missed by ${+(limit - median).toPrecision(3)} ${row.unit}${ratio}`;
   return Math.abs(median) <= limit ? 'met' : `missed by ${+(Math.abs(median) - limit).toPrecision(3)} ${row.unit}`;
 }
 

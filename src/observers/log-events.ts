@@ -67,7 +67,8 @@ export function logEvents(logger: Logger): SupervisionListener {
         (event.outcome === 'drained' ? logger.info : logger.warn).call(logger, { outcome: event.outcome, seconds: event.seconds }, event.outcome === 'drained' ? 'server drained' : 'drain deadline passed: process group killed');
         break;
       case 'prefs_reloaded':
-        logger.info({ autoRestart: event.autoRestart, trigger: event.trigger }, 'prefs reloaded');
+        if (event.withoutFile === true) logger.info({ autoRestart: event.autoRestart, trigger: event.trigger }, 'no prefs file to re-read (PODVISOR_PREFS_FILE is not set): autoRestart stays as set');
+        else logger.info({ autoRestart: event.autoRestart, trigger: event.trigger }, 'prefs reloaded');
         break;
       case 'prefs_rejected':
         logger.warn(event.message);

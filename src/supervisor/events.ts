@@ -34,7 +34,8 @@ export type SupervisionEvent =
   /** delay + drain + kill grace do not fit the pod's termination grace period (docs/shutdown.md). */
   | { readonly type: 'shutdown_budget_exceeded'; readonly needSeconds: number; readonly graceSeconds: number }
   | { readonly type: 'drain_finished'; readonly outcome: 'drained' | 'killed'; readonly seconds: number }
-  | { readonly type: 'prefs_reloaded'; readonly autoRestart: boolean; readonly trigger: 'sighup' | 'restart' | 'file_changed' }
+  /** `withoutFile`: a SIGHUP with no prefs file (PODVISOR_PREFS_FILE unset): nothing was read, autoRestart is the setting's. */
+  | { readonly type: 'prefs_reloaded'; readonly autoRestart: boolean; readonly trigger: 'sighup' | 'restart' | 'file_changed'; readonly withoutFile?: true }
   | { readonly type: 'prefs_rejected'; readonly message: string }
   | { readonly type: 'fatal_reported'; readonly source: 'log' | 'kit'; readonly line: string; readonly stream?: OutputStream }
   /** A fatal line was confirmed: the server ended on its own, or its health check failed, or no wait was asked for. */

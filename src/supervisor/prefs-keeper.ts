@@ -51,7 +51,7 @@ export class PrefsKeeper {
   reload(trigger: PrefsTrigger): Promise<void> {
     const read = this.#read;
     if (read === undefined) {
-      if (trigger === 'sighup') this.#supervision.emit({ type: 'prefs_reloaded', autoRestart: this.autoRestart, trigger });
+      if (trigger === 'sighup') this.#supervision.emit({ type: 'prefs_reloaded', autoRestart: this.autoRestart, trigger, withoutFile: true });
       return Promise.resolve();
     }
     if (this.#reading === undefined) return this.#readFor(read, new Set([trigger]));

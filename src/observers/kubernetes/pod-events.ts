@@ -95,7 +95,7 @@ export function podEventsFor(event: SupervisionEvent, context: PodEventContext):
       return [{ type: 'Warning', reason: 'DrainTimedOut', action: 'Kill', note: `The server did not end within the drain deadline: its process group was killed after ${event.seconds.toFixed(1)} s` }];
     case 'prefs_reloaded': {
       // The re-read before every restart is part of restarting; an operator's SIGHUP or an edit of the file is news.
-      if (event.trigger === 'restart') return [];
+      if (event.trigger === 'restart' || event.withoutFile === true) return [];
       const why = event.trigger === 'sighup' ? 'SIGHUP: prefs reloaded' : 'The prefs file changed';
       return [{ type: 'Normal', reason: 'PrefsReloaded', action: 'Reload', note: `${why} (autoRestart ${event.autoRestart ? 'on' : 'off'})` }];
     }

@@ -100,7 +100,7 @@ describe('podvisor ctl, podvisor found by its pid file', () => {
     const result = await ctl(['reload'], { env: ctlEnv });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^SIGHUP sent to podvisor \(pid \d+ from PODVISOR_PID_FILE=.*\): it has no prefs file to re-read \(PODVISOR_PREFS_FILE is not set\) and passes SIGHUP on to the server$/m);
-    await podvisor.waitForLog(message('prefs reloaded', { trigger: 'sighup' }));
+    await podvisor.waitForLog(message('no prefs file to re-read (PODVISOR_PREFS_FILE is not set): autoRestart stays as set', { trigger: 'sighup' }));
     await eventually(() => readFileSync(signals, 'utf8').includes('HUP'), 'the server to get SIGHUP');
   });
 

@@ -133,7 +133,7 @@ describe('SIGHUP and the prefs file', () => {
     await podvisor.waitForLog(message('server started'));
     await eventually(async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined))?.status === 200, 'python serving');
     podvisor.signal('SIGHUP');
-    await podvisor.waitForLog(message('prefs reloaded', { trigger: 'sighup' }));
+    await podvisor.waitForLog(message('no prefs file to re-read (PODVISOR_PREFS_FILE is not set): autoRestart stays as set', { trigger: 'sighup' }));
     await delay(300);
     assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200, 'python still serves');
     assert.equal(podvisor.logs.filter(message('server started')).length, 1);
