@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../config/load-settings.ts';
-import { compileLogRule, type LogRule } from '../config/log-rule.ts';
+import { compileLogRule, REGEX_MAX_SCAN, type LogRule } from '../config/log-rule.ts';
 import type { Prefs, PrefsResult } from '../config/prefs.ts';
 import type { ReadinessCheck } from '../config/readiness-setting.ts';
 import { SETTINGS, type Settings } from '../config/settings.ts';
@@ -104,8 +104,12 @@ async function supervise(
   let restartOnLog: LogRule | undefined = loaded.ok && loaded.settings.restartOnLog.kind !== 'regex' ? loaded.settings.restartOnLog : undefined;
   if (ruleText.startsWith('regex:') && ruleText.length > 'regex:'.length) {
     const compiled = await compileLogRule({ kind: 'regex', source: ruleText.slice('regex:'.length) });
-    if (compiled.ok) restartOnLog = compiled.rule;
-    else {
+    if (compiled.ok) {
+      restartOnLog = compiled.rule;
+      if (compiled.rule.kind === 'regex' && compiled.rule.scanLimit < REGEX_MAX_SCAN) {
+        process.stderr.write(ownLogLine('warn', `the ${ruleSetting.env} regex compiles to a large program: it looks at the first ${compiled.rule.scanLimit} characters of each line (the work a line may cost is bounded: docs/output.md)`, { scanLimit: compiled.rule.scanLimit }));
+      }
+    } else {
       const from = ruleSetting.env in parsed.flagValues ? ` (from ${ruleSetting.flag})` : '';
       errors.push(`${ruleSetting.env}=${JSON.stringify(ruleText)}${from} is not valid: ${compiled.message}; accepted: ${ruleSetting.accepts}`);
     }
