@@ -7,7 +7,7 @@ import { describeFileError, NEVER_WAIT, notARegularFile } from '../files/safe-fi
  * The largest prefs file podvisor reads. Its one key fits in a few bytes; the cap keeps a file replaced by a
  * 1 GB one (or a symbolic link to /dev/zero) from costing memory.
  */
-export const PREFS_MAX_BYTES = 64 * 1024;
+export const PREFS_MAX_BYTES = 4 * 1024;
 
 /** The prefs file: what may change while podvisor runs (the Darwin Streaming Server's auto_restart, docs/origins.md). */
 export interface Prefs {
@@ -17,6 +17,8 @@ export interface Prefs {
 export type PrefsResult = { readonly ok: true; readonly prefs: Prefs } | { readonly ok: false; readonly message: string };
 
 const KNOWN_KEYS = new Set(['autoRestart', 'auto_restart']);
+/** How many unknown keys a warning names (a file of thousands would make a line of 76 KB). */
+const MAX_KEYS_NAMED = 10;
 
 /** Parses the prefs text (JSON is YAML, so one parser reads both). Pure. */
 export function parsePrefs(text: string, path: string): PrefsResult {
@@ -33,7 +35,8 @@ export function parsePrefs(text: string, path: string): PrefsResult {
   const record = document as Record<string, unknown>;
   const unknown = Object.keys(record).filter((key) => !KNOWN_KEYS.has(key));
   if (unknown.length > 0) {
-    return { ok: false, message: `prefs file ${path} has unknown keys ${unknown.join(', ')}; accepted: autoRestart (or auto_restart)` };
+    const named = unknown.slice(0, MAX_KEYS_NAMED).join(', ') + (unknown.length > MAX_KEYS_NAMED ? ` and ${unknown.length - MAX_KEYS_NAMED} more` : '');
+    return { ok: false, message: `prefs file ${path} has unknown keys ${named}; accepted: autoRestart (or auto_restart)` };
   }
   const value = record['autoRestart'] ?? record['auto_restart'];
   if (value !== undefined && typeof value !== 'boolean') {
@@ -65,7 +68,7 @@ export async function readPrefs(path: string): Promise<PrefsResult> {
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    if (length > PREFS_MAX_BYTES) return { ok: false, message: `prefs file ${path} is larger than ${PREFS_MAX_BYTES} bytes (64 KiB), the most podvisor reads` };
+    if (length > PREFS_MAX_BYTES) return { ok: false, message: `prefs file ${path} is larger than ${PREFS_MAX_BYTES} bytes (4 KiB), the most podvisor reads` };
     return parsePrefs(buffer.toString('utf8', 0, length), path);
   } catch (error) {
     return { ok: false, message: `prefs file ${path} ${describeFileError(error)}` };

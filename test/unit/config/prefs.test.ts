@@ -45,7 +45,16 @@ describe('readPrefs', () => {
   });
 });
 
-describe('readPrefs: only a regular file, at most 64 KiB, and never a read that blocks', () => {
+describe('parsePrefs: a file of many unknown keys is named in a bounded line', () => {
+  it('names the first 10 and counts the rest (field: 6,500 keys made a 76 KB warning)', () => {
+    const text = Array.from({ length: 300 }, (_, index) => `k${index}: ${index}`).join('\n');
+    const result = parsePrefs(text, '/p.yaml');
+    assert.ok(!result.ok);
+    assert.equal(result.message, 'prefs file /p.yaml has unknown keys k0, k1, k2, k3, k4, k5, k6, k7, k8, k9 and 290 more; accepted: autoRestart (or auto_restart)');
+  });
+});
+
+describe('readPrefs: only a regular file, at most 4 KiB, and never a read that blocks', () => {
   const dir = mkdtempSync(join(tmpdir(), 'podvisor-prefs-kinds-'));
   const fifo = join(dir, 'fifo.yaml');
   execFileSync('mkfifo', [fifo]);
@@ -75,12 +84,12 @@ describe('readPrefs: only a regular file, at most 64 KiB, and never a read that 
       writeFileSync(path, '');
       truncateSync(path, 1024 * 1024 * 1024);
       return path;
-    }, /prefs file .*huge\.yaml is larger than 65536 bytes/],
-    ['a file one byte over 64 KiB', () => {
+    }, /prefs file .*huge\.yaml is larger than 4096 bytes/],
+    ['a file one byte over 4 KiB', () => {
       const path = join(dir, 'over.yaml');
       writeFileSync(path, `autoRestart: true\n#${'x'.repeat(PREFS_MAX_BYTES - 'autoRestart: true\n#'.length)}\n`);
       return path;
-    }, /is larger than 65536 bytes/],
+    }, /is larger than 4096 bytes/],
     ['a loop of symbolic links', () => {
       const path = join(dir, 'loop.yaml');
       symlinkSync(path, path);
@@ -107,7 +116,7 @@ describe('readPrefs: only a regular file, at most 64 KiB, and never a read that 
     }
   });
 
-  it('reads a file of exactly 64 KiB, and a regular file through a symbolic link (as a ConfigMap mounts it)', async () => {
+  it('reads a file of exactly 4 KiB, and a regular file through a symbolic link (as a ConfigMap mounts it)', async () => {
     const path = join(dir, 'full.yaml');
     writeFileSync(path, `autoRestart: false\n#${'x'.repeat(PREFS_MAX_BYTES - 'autoRestart: false\n#'.length - 1)}\n`);
     assert.deepEqual(await readWithin(path), { ok: true, prefs: { autoRestart: false } });
