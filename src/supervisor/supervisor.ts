@@ -239,6 +239,8 @@ export class Supervisor {
         this.#everReady = true;
       },
       signalReceived: (signal: NodeJS.Signals) => {
+        // Only a server whose kit said hello reports signals; a stray line on its channel is no keystroke.
+        if (!server.facts.kitAttached) return;
         const keystroke = terminalKeystroke({ hadTerminal: server.spawned.hasTerminal, reportedSignal: signal, signalsSent: server.facts.signalsSent });
         if (keystroke === undefined || !this.#isRunning(server)) return;
         server.update({ keystroke });

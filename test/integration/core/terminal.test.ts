@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { eventually, message, PODVISOR, processExists, ROOT, TEST_ENV } from '../../helpers/podvisor-process.ts';
 import { startOnTerminal, type TerminalSession } from '../../helpers/pty.ts';
 
@@ -151,6 +152,17 @@ describe('on a terminal: the server gets it as its controlling terminal and fore
     assert.equal(await session.exited(), 0);
     assert.ok(session.logs().some(message('shutting down', { signal: 'SIGINT' })), JSON.stringify(session.logs()));
     assert.equal(session.logs().filter(message('restarting the server')).length, 1);
+  });
+
+  it('a server that did not say hello cannot report a keystroke on the channel (field: one forged line got it SIGKILLed)', async () => {
+    const script = 'import os, time\nos.write(10, b\'{"podvisor":1,"type":"signal","signal":"SIGINT"}\\n\')\nprint("wr" + "ote", flush=True)\ntime.sleep(100)\n';
+    const session = await start(['python3', '-c', script], { PODVISOR_DRAIN_SECONDS: '1', PODVISOR_KILL_GRACE_MS: '200' });
+    await session.waitForScreen(/wrote/);
+    await delay(2000);
+    assert.equal(session.logs().filter(message('restarting the server')).length, 0, JSON.stringify(session.logs()));
+    assert.equal(session.logs().filter(message('server started')).length, 1);
+    process.kill(session.pid, 'SIGTERM');
+    assert.equal(await session.exited(), 0);
   });
 
   it('Ctrl-C at a script that traps it and exits 130 (the shell\'s status for SIGINT): a restart at once (reason sigint)', async () => {
