@@ -42,22 +42,17 @@ const supervisionFiles = {
 const staging = `dist.build-${process.pid}`;
 rmSync(join(root, staging), { recursive: true, force: true });
 
+/** What the two CommonJS builds share: a bundle for Node 22+, written to the staging directory as .cjs. */
+const commonJs = { absWorkingDir: root, outdir: staging, outExtension: { '.js': '.cjs' }, bundle: true, format: 'cjs', platform: 'node', target: 'node22', legalComments: 'none', logLevel: 'warning' };
+
 await build({
-  absWorkingDir: root,
+  ...commonJs,
   entryPoints: { podvisor: 'src/cli/podvisor.ts', main: 'src/cli/main.ts', ctl: 'src/cli/ctl/ctl.ts', 'lib/yaml': 'yaml', 'lib/re2js': 're2js' },
-  outdir: staging,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node22',
   // import() of podvisor's own files becomes require(): no ES module loader on the supervision thread.
   supported: { 'dynamic-import': false },
   external: ['koffi'],
   define: { PODVISOR_VERSION: JSON.stringify(version), 'import.meta.url': '__podvisorModuleUrl' },
   banner: { js: "var __podvisorModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  legalComments: 'none',
-  logLevel: 'warning',
   plugins: [supervisionFiles],
 });
 // `import 'podvisor'` (the package's main export) runs the same entry.
@@ -90,16 +85,8 @@ await build({
 // The terminal launcher (src/process/terminal-launcher.ts) is a program of its own that Node starts before each server
 // on a terminal: one CommonJS file, because Node loads it ~3 ms faster than an ES module.
 await build({
-  absWorkingDir: root,
+  ...commonJs,
   entryPoints: { 'terminal-launcher': 'src/process/terminal-launcher.ts' },
-  outdir: staging,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node22',
-  legalComments: 'none',
-  logLevel: 'warning',
 });
 
 writeKitDeclarations(join(root, staging, 'types'));
