@@ -35,7 +35,7 @@ function rssMegabytes(pid: number): number {
   return Number(/(\d+)/.exec(line)?.[1]) / 1024;
 }
 
-describe('the prefs file: a regular file of at most 64 KiB, read without ever blocking', () => {
+describe('the prefs file: a regular file of at most 4 KiB, read without ever blocking', () => {
   it('a FIFO at start: exit 2 naming the path, at once (it hung before, with no server and no port)', async () => {
     const path = fifo('start.fifo');
     const podvisor = startPodvisor({ command: ['sleep', '30'], env: { PODVISOR_PREFS_FILE: path } });
@@ -76,7 +76,7 @@ describe('the prefs file: a regular file of at most 64 KiB, read without ever bl
     execFileSync('truncate', ['-s', '1G', huge]);
     renameSync(huge, path);
     podvisor.signal('SIGHUP');
-    await podvisor.waitForLog((line) => line.level === 40 && line.msg.includes('hup.yaml is larger than 65536 bytes'), 5000);
+    await podvisor.waitForLog((line) => line.level === 40 && line.msg.includes('hup.yaml is larger than 4096 bytes'), 5000);
     // Reading either whole took 1.8 GB before.
     assert.ok(rssMegabytes(podvisor.pid) < 150, `RSS ${rssMegabytes(podvisor.pid).toFixed(0)} MB`);
     podvisor.signal('SIGTERM');
